@@ -1,0 +1,54 @@
+# Lantou: `make run` serves the product with its jobs; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# Django 6 needs Python 3.12+: take the newest interpreter found on PATH (or through pyenv);
+# with only 3.11 the install falls back to Django 5.2 LTS (see pyproject.toml).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys' >/dev/null 2>&1; then echo $$p; exit; fi; done; \
+	  if command -v pyenv >/dev/null 2>&1; then for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9]' | sort -rV); do \
+	    p=$$(pyenv prefix $$v 2>/dev/null)/bin/python3; if [ -x $$p ]; then echo $$p; exit; fi; done; fi; \
+	  echo python3)
+
+.PHONY: run test install lint format messages bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --scale small
+	@echo "Lantou is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server, the worker and beat)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=.run/celerybeat-schedule & \
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Extract UI strings for both catalogues and compile them (needs GNU gettext; the compiled files are committed).
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .run staticfiles

@@ -1,0 +1,55 @@
+import random
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accounts.demo import DEMO_PASSWORD, SMALL_PEOPLE, seed_small_org
+from accounts.models import Station, User
+
+# Each app adds its demo history for the organisation: a callable (org, *, scale, today, rng).
+APP_SEEDERS = ["pipeline.demo.seed", "visits.demo.seed", "quota.demo.seed", "satisfaction.demo.seed"]
+
+
+class Command(BaseCommand):
+    help = "Load a demo organisation with people and history (once; running it again only prints the logins)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=["small", "station", "province"], default="small")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed, for repeatable data.")
+
+    def handle(self, *args, scale, seed, **options):
+        if scale == "small":
+            if Station.objects.filter(code="PD01").exists():
+                self.stdout.write("The demo organisation is already loaded.")
+            else:
+                self._seed_small(seed)
+            self._print_logins()
+            return
+        try:
+            seeder = import_string(f"accounts.demo_large.seed_{scale}")
+        except ImportError:
+            raise CommandError(f"--scale {scale} is not available in this build.") from None
+        seeder(stdout=self.stdout, seed=seed)
+
+    @transaction.atomic
+    def _seed_small(self, seed):
+        today = timezone.localdate()
+        rng = random.Random(seed)
+        org = seed_small_org(today=today)
+        for path in APP_SEEDERS:
+            try:
+                seeder = import_string(path)
+            except ImportError:
+                continue
+            seeder(org, scale="small", today=today, rng=rng)
+        self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
+
+    def _print_logins(self):
+        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        usernames = [row[0] for row in SMALL_PEOPLE]
+        for user in User.objects.filter(username__in=usernames).select_related("area", "station").order_by("pk"):
+            where = user.area.name if user.area else (user.station.name if user.station_id else "HQ")
+            self.stdout.write(f"  {user.username:<10} {user.get_role_display():<24} {where}")
+        self.stdout.write("")

@@ -1,0 +1,108 @@
+"""Writes to the organisation: stations, areas and people. Every door (page, API, admin) calls these."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import HQ_ROLES, Area, Role, Station, User
+from .permissions import can_manage_org
+
+
+def _require_org_manager(by: User, station: Station | None) -> None:
+    if not can_manage_org(by):
+        raise PermissionDenied(_("Only administrators and station masters manage the organisation."))
+    if by.role == Role.STATION_MASTER and (station is None or station.pk != by.station_id):
+        raise PermissionDenied(_("A station master manages only their own station."))
+
+
+def station_create(*, by: User, name: str, code: str, timezone: str | None = None, branch=None) -> Station:
+    if not (by.is_authenticated and by.role == Role.ADMIN):
+        raise PermissionDenied(_("Only administrators create stations."))
+    station = Station(name=name, code=code, branch=branch)
+    if timezone:
+        station.timezone = timezone
+    station.full_clean()
+    station.save()
+    return station
+
+
+def area_create(*, by: User, station: Station, name: str) -> Area:
+    _require_org_manager(by, station)
+    area = Area(station=station, name=name)
+    area.full_clean()
+    area.save()
+    return area
+
+
+def area_update(*, by: User, area: Area, name: str) -> Area:
+    _require_org_manager(by, area.station)
+    area.name = name
+    area.full_clean()
+    area.save()
+    return area
+
+
+def _check_role_grant(by: User, role: str) -> None:
+    if by.role == Role.STATION_MASTER and role in HQ_ROLES:
+        raise ValidationError(
+            {"role": _("A station master cannot give the role %(role)s.") % {"role": Role(role).label}}
+        )
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
+@transaction.atomic
+def user_create(*, by: User, password: str, **fields) -> User:
+    user = User(**fields)
+    _require_org_manager(by, user.station)
+    _check_role_grant(by, user.role)
+    user.full_clean(exclude=["password"])
+    _validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, by: User, user: User, password: str | None = None, **fields) -> User:
+    _require_org_manager(by, user.station)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    _require_org_manager(by, user.station)  # the new station must be theirs too
+    _check_role_grant(by, user.role)
+    user.full_clean(exclude=["password"])
+    if password:
+        _validate_password(password, user)
+        user.set_password(password)
+    user.save()
+    return user
+
+
+def notify(*, recipient: User, kind: str, message: str, link: str = "", dedupe_key: str = "", email: bool = False):
+    """Put an entry in a person's notification list (once per `dedupe_key`), and e-mail it if asked.
+
+    Returns the new Notification, or None when one with the same key already existed.
+    """
+    from .models import Notification
+
+    fields = {"recipient": recipient, "kind": kind, "message": message[:500], "link": link}
+    if not dedupe_key:
+        notification = Notification.objects.create(**fields)
+    else:
+        # A concurrent run may write the same key first; the unique constraint keeps one row, one e-mail.
+        before = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists()
+        if before:
+            return None
+        Notification.objects.bulk_create([Notification(dedupe_key=dedupe_key, **fields)], ignore_conflicts=True)
+        notification = Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
+    if email and recipient.email:
+        from .tasks import send_notification_email
+
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+    return notification

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as accounts_views
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+    path("", include("pipeline.api_urls")),
+    path("", include("visits.api_urls")),
+    path("", include("quota.api_urls")),
+    path("", include("satisfaction.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", accounts_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("pipeline.urls")),
+    path("", include("visits.urls")),
+    path("", include("quota.urls")),
+    path("", include("satisfaction.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

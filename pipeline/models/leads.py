@@ -1,0 +1,121 @@
+"""Leads: what a courier or marketer collects on the customer-information form (step 1), and its review (step 2)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import scope_q
+
+from .clients import CompanyType, Source
+
+
+class LeadStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for completion")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RejectReason(models.TextChoices):
+    DUPLICATE = "duplicate", _("Duplicate")
+    FAKE = "fake", _("Fake")
+    OUT_OF_AREA = "out_of_area", _("Out of area")
+    OTHER = "other", _("Other")
+
+
+class LeadQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_q(user, station="station", area="area", person="collected_by"))
+
+    def counting_for_quota(self):
+        """Leads that count towards the daily quota: not rejected as fake or as duplicates."""
+        return self.exclude(
+            status=LeadStatus.REJECTED, reject_reason__in=[RejectReason.FAKE, RejectReason.DUPLICATE]
+        )
+
+
+class Lead(models.Model):
+    company_name = models.CharField(_("company name"), max_length=200)
+    normalized_name = models.CharField(max_length=200, db_index=True, editable=False)
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40)
+    phone_normalized = models.CharField(max_length=20, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    company_type = models.CharField(_("company type"), max_length=20, choices=CompanyType.choices, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.COURIER_ROUTE
+    )
+    inbound_monthly = models.PositiveIntegerField(_("inbound parcels per month"), null=True, blank=True)
+    outbound_monthly = models.PositiveIntegerField(_("outbound parcels per month"), null=True, blank=True)
+    our_monthly = models.PositiveIntegerField(_("our parcels per month"), null=True, blank=True)
+    needs = models.TextField(_("needs heard"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        verbose_name=_("collected by"),
+    )
+    collected_at = models.DateTimeField(_("collected at"))
+    collected_on = models.DateField(_("collected on"), help_text=_("The station's local date of collection."))
+    # Where the collector worked when collecting: the quota and the dashboards count by these, not by today's org.
+    station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="leads")
+    area = models.ForeignKey(
+        "accounts.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.SUBMITTED, db_index=True
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    reject_reason = models.CharField(
+        _("reject reason"), max_length=20, choices=RejectReason.choices, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    client = models.ForeignKey(
+        "pipeline.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    duplicate_of = models.ForeignKey(
+        "pipeline.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicate_leads"
+    )
+    idempotency_key = models.CharField(max_length=100, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-collected_at", "-pk"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collected_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="lead_idempotency_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["collected_on", "collected_by"]),
+            models.Index(fields=["station", "collected_on"]),
+            models.Index(fields=["area", "status", "collected_at"]),
+        ]
+
+    def __str__(self):
+        return self.company_name
+
+
+class LeadCompetitor(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="competitors")
+    competitor = models.ForeignKey("pipeline.Competitor", on_delete=models.PROTECT, related_name="+")
+    monthly = models.PositiveIntegerField(_("parcels per month"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lead", "competitor"], name="lead_competitor_unique")]

@@ -1,0 +1,243 @@
+"""The shared test harness: service detection, the organisation fixture, a browser and a real Celery worker.
+
+Tests that need PostgreSQL, Redis or Chromium carry the marks `postgres`, `redis` or `browser`. When the
+service is missing they are skipped with the reason, unless REQUIRE_SERVICES=1 (CI), which makes them fail.
+"""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run under one unless told.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _redis_available() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # any connection problem means "not available"
+        return f"Redis at REDIS_URL does not answer ({exc.__class__.__name__})"
+    return None
+
+
+def _browser_available() -> str | None:
+    if not CHROMIUM:
+        return "Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+def _missing_service(marker: str) -> str | None:
+    if marker == "postgres":
+        return None if settings.IS_POSTGRES else "PostgreSQL is not configured (set DATABASE_URL=postgres://...)"
+    if marker == "redis":
+        return _redis_available()
+    if marker == "browser":
+        return _browser_available()
+    return None
+
+
+def pytest_configure(config):
+    # Hashing dominates fixture time with the production hasher; tests don't need its strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_reasons: dict[str, str | None] = {}
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        if marker not in _reasons:
+            _reasons[marker] = _missing_service(marker)
+        reason = _reasons[marker]
+        if reason:
+            if REQUIRE_SERVICES:
+                pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- The organisation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Org:
+    """Two stations. Station A has areas a1 and a2; station B has area b1. A person of every role."""
+
+    station_a: object
+    station_b: object
+    a1: object
+    a2: object
+    b1: object
+    courier: object  # a1
+    marketer: object  # a1
+    manager: object  # a1
+    courier_a2: object
+    marketer_a2: object
+    station_master: object  # A
+    kam: object  # A
+    courier_b: object
+    marketer_b: object
+    station_master_b: object
+    kam_b: object
+    executive: object
+    admin: object
+
+    def by_role(self):
+        return {
+            "courier": self.courier,
+            "area_marketer": self.marketer,
+            "area_manager": self.manager,
+            "station_master": self.station_master,
+            "key_account_manager": self.kam,
+            "executive": self.executive,
+            "admin": self.admin,
+        }
+
+
+@pytest.fixture
+def org(db):
+    from tests.factories import AreaFactory, StationFactory, UserFactory
+
+    station_a = StationFactory(name="站A", code="A01")
+    station_b = StationFactory(name="站B", code="B01")
+    a1 = AreaFactory(station=station_a, name="片区A1")
+    a2 = AreaFactory(station=station_a, name="片区A2")
+    b1 = AreaFactory(station=station_b, name="片区B1")
+    return Org(
+        station_a=station_a,
+        station_b=station_b,
+        a1=a1,
+        a2=a2,
+        b1=b1,
+        courier=UserFactory(username="courier", role="courier", area=a1),
+        marketer=UserFactory(username="marketer", role="area_marketer", area=a1),
+        manager=UserFactory(username="manager", role="area_manager", area=a1),
+        courier_a2=UserFactory(username="courier_a2", role="courier", area=a2),
+        marketer_a2=UserFactory(username="marketer_a2", role="area_marketer", area=a2),
+        station_master=UserFactory(username="master", role="station_master", station=station_a),
+        kam=UserFactory(username="kam", role="key_account_manager", station=station_a),
+        courier_b=UserFactory(username="courier_b", role="courier", area=b1),
+        marketer_b=UserFactory(username="marketer_b", role="area_marketer", area=b1),
+        station_master_b=UserFactory(username="master_b", role="station_master", station=station_b),
+        kam_b=UserFactory(username="kam_b", role="key_account_manager", station=station_b),
+        executive=UserFactory(username="exec", role="executive", station=None),
+        admin=UserFactory(username="admin", role="admin", station=None, is_staff=True, is_superuser=True),
+    )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """api_as(user) -> an APIClient authenticated as that user."""
+
+    def login(user):
+        api_client.force_authenticate(user=user)
+        return api_client
+
+    return login
+
+
+# --- A real Celery worker --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (in a thread of this process) consuming from Redis, for job tests.
+
+    Mark the test `@pytest.mark.redis`; with `@pytest.mark.postgres` too when the job writes concurrently.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
+
+
+# --- A browser ------------------------------------------------------------------------------------------------
+
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    reason = _browser_available()
+    if reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_chromium, live_server):
+    """browser_page(user=None, phone=False) -> a Playwright page on the live server, logged in as `user`."""
+    from django.test import Client
+
+    contexts = []
+
+    def open_page(user=None, *, phone=False, locale="zh-CN"):
+        context = _chromium.new_context(
+            viewport=PHONE if phone else DESKTOP,
+            base_url=live_server.url,
+            locale=locale,
+            is_mobile=phone,
+            has_touch=phone,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
