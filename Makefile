@@ -42,9 +42,14 @@ lint: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Extract UI strings for both catalogues and compile them (needs GNU gettext; the compiled files are committed).
+# Extract UI strings into the Chinese catalogues and compile them (needs GNU gettext; compiled files are
+# committed so a fresh clone needs no gettext). Each app keeps its own catalogue in <app>/locale/; the
+# top-level locale/ holds the shell (templates/, config/, accounts/).
+APPS_WITH_CATALOGUES := pipeline visits quota satisfaction dashboard
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=bench
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests \
+	  $(foreach app,$(APPS_WITH_CATALOGUES),--ignore=$(app))
+	for app in $(APPS_WITH_CATALOGUES); do [ -d $$app/locale ] && (cd $$app && ../$(VENV)/bin/django-admin makemessages -l zh_Hans); done; true
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: install

@@ -84,7 +84,9 @@ def user_update(*, by: User, user: User, password: str | None = None, **fields) 
     return user
 
 
-def notify(*, recipient: User, kind: str, message: str, link: str = "", dedupe_key: str = "", email: bool = False):
+def notify(
+    *, recipient: User, kind: str, message: str, link: str = "", dedupe_key: str = "", email: bool = False
+):
     """Put an entry in a person's notification list (once per `dedupe_key`), and e-mail it if asked.
 
     Returns the new Notification, or None when one with the same key already existed.
@@ -99,7 +101,9 @@ def notify(*, recipient: User, kind: str, message: str, link: str = "", dedupe_k
         before = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists()
         if before:
             return None
-        Notification.objects.bulk_create([Notification(dedupe_key=dedupe_key, **fields)], ignore_conflicts=True)
+        Notification.objects.bulk_create(
+            [Notification(dedupe_key=dedupe_key, **fields)], ignore_conflicts=True
+        )
         notification = Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
     if email and recipient.email:
         from .tasks import send_notification_email

@@ -180,7 +180,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 # --- E-mail -----------------------------------------------------------------------------------------------
 _email_backend = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 _email_options = (
     {
@@ -198,7 +200,9 @@ if django.VERSION >= (6, 1):
 else:  # Django 5.2 (Python 3.11 fallback)
     EMAIL_BACKEND = _email_backend
     for _key, _value in _email_options.items():
-        globals()["EMAIL_" + {"username": "HOST_USER", "password": "HOST_PASSWORD"}.get(_key, _key.upper())] = _value
+        globals()[
+            "EMAIL_" + {"username": "HOST_USER", "password": "HOST_PASSWORD"}.get(_key, _key.upper())
+        ] = _value
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lantou@localhost")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")  # for links in e-mails (survey links)
 

@@ -1,2 +1,4 @@
+from . import leads_urls, loop_urls
+
 app_name = "pipeline"
-urlpatterns = []
+urlpatterns = [*leads_urls.urlpatterns, *loop_urls.urlpatterns]

@@ -42,7 +42,9 @@ def _browser_available() -> str | None:
 
 def _missing_service(marker: str) -> str | None:
     if marker == "postgres":
-        return None if settings.IS_POSTGRES else "PostgreSQL is not configured (set DATABASE_URL=postgres://...)"
+        return (
+            None if settings.IS_POSTGRES else "PostgreSQL is not configured (set DATABASE_URL=postgres://...)"
+        )
     if marker == "redis":
         return _redis_available()
     if marker == "browser":
@@ -235,7 +237,9 @@ def browser_page(_chromium, live_server):
             client = Client()
             client.force_login(user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+            )
         return context.new_page()
 
     yield open_page

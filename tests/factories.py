@@ -30,7 +30,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.LazyAttribute(lambda o: o.username)
     role = Role.COURIER
-    area = factory.LazyAttribute(lambda o: AreaFactory() if o.role in ("courier", "area_marketer", "area_manager") else None)
+    area = factory.LazyAttribute(
+        lambda o: AreaFactory() if o.role in ("courier", "area_marketer", "area_manager") else None
+    )
     station = factory.LazyAttribute(lambda o: o.area.station if o.area else None)
-    date_joined = factory.LazyFunction(lambda: timezone.localdate().replace(year=timezone.localdate().year - 1))
+    date_joined = factory.LazyFunction(
+        lambda: timezone.localdate().replace(year=timezone.localdate().year - 1)
+    )
     password = factory.django.Password("pass-1234-lantou")

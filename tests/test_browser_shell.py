@@ -26,7 +26,9 @@ def test_station_master_on_desktop_manages_people_and_switches_language(org, bro
     page.click("[data-nav='accounts:people']")
     assert page.locator("h1").inner_text() == "人员"
     assert page.get_by_role("link", name="courier_a2").is_visible()
-    assert page.get_by_role("link", name="courier_b").count() == 0  # another station's people stay out of sight
+    assert (
+        page.get_by_role("link", name="courier_b").count() == 0
+    )  # another station's people stay out of sight
     page.click("button[name=language][value=en]")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "People"

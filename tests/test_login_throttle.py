@@ -7,12 +7,18 @@ pytestmark = pytest.mark.django_db
 
 def test_token_endpoint_locks_an_account_after_ten_failures_for_a_cool_off(org, api_client, settings):
     for _ in range(10):
-        response = api_client.post("/api/v1/auth/token/", {"username": "courier", "password": "wrong"}, format="json")
+        response = api_client.post(
+            "/api/v1/auth/token/", {"username": "courier", "password": "wrong"}, format="json"
+        )
         assert response.status_code in (400, 401, 403)
-    locked = api_client.post("/api/v1/auth/token/", {"username": "courier", "password": "pass-1234-lantou"}, format="json")
+    locked = api_client.post(
+        "/api/v1/auth/token/", {"username": "courier", "password": "pass-1234-lantou"}, format="json"
+    )
     assert locked.status_code in (403, 429)
     # Another account is not affected.
-    other = api_client.post("/api/v1/auth/token/", {"username": "marketer", "password": "pass-1234-lantou"}, format="json")
+    other = api_client.post(
+        "/api/v1/auth/token/", {"username": "marketer", "password": "pass-1234-lantou"}, format="json"
+    )
     assert other.status_code == 200
 
 

@@ -6,7 +6,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_endpoint_returns_token_for_good_credentials_and_400_otherwise(org, api_client):
-    ok = api_client.post("/api/v1/auth/token/", {"username": "courier", "password": "pass-1234-lantou"}, format="json")
+    ok = api_client.post(
+        "/api/v1/auth/token/", {"username": "courier", "password": "pass-1234-lantou"}, format="json"
+    )
     assert ok.status_code == 200
     token = ok.json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -47,21 +49,38 @@ def test_station_master_creates_users_only_in_own_station_and_never_hq_roles(org
     client = api_as(org.station_master)
     ok = client.post(
         "/api/v1/users/",
-        {"username": "c9", "password": "Str0ng-pass-42", "role": "courier", "station": org.station_a.pk, "area": org.a2.pk},
+        {
+            "username": "c9",
+            "password": "Str0ng-pass-42",
+            "role": "courier",
+            "station": org.station_a.pk,
+            "area": org.a2.pk,
+        },
         format="json",
     )
     assert ok.status_code == 201, ok.content
     before = User.objects.count()
     other_station = client.post(
         "/api/v1/users/",
-        {"username": "c10", "password": "Str0ng-pass-42", "role": "courier", "station": org.station_b.pk, "area": org.b1.pk},
+        {
+            "username": "c10",
+            "password": "Str0ng-pass-42",
+            "role": "courier",
+            "station": org.station_b.pk,
+            "area": org.b1.pk,
+        },
         format="json",
     )
     assert other_station.status_code in (400, 403)
     for role in ("admin", "executive"):
         response = client.post(
             "/api/v1/users/",
-            {"username": f"boss-{role}", "password": "Str0ng-pass-42", "role": role, "station": org.station_a.pk},
+            {
+                "username": f"boss-{role}",
+                "password": "Str0ng-pass-42",
+                "role": role,
+                "station": org.station_a.pk,
+            },
             format="json",
         )
         assert response.status_code == 400
@@ -92,8 +111,12 @@ def test_bad_user_input_gives_field_errors_and_saves_nothing(org, api_as, payloa
 
 def test_errors_follow_accept_language(org, api_as):
     client = api_as(org.admin)
-    zh = client.post("/api/v1/stations/", {"name": "重复", "code": "A01"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    en = client.post("/api/v1/stations/", {"name": "dup", "code": "A01"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    zh = client.post(
+        "/api/v1/stations/", {"name": "重复", "code": "A01"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    en = client.post(
+        "/api/v1/stations/", {"name": "dup", "code": "A01"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert zh.status_code == en.status_code == 400
     assert zh.json()["code"] != en.json()["code"]
     assert "exists" in en.json()["code"][0]
@@ -101,7 +124,9 @@ def test_errors_follow_accept_language(org, api_as):
 
 
 def test_area_names_unique_per_station(org, api_as):
-    response = api_as(org.station_master).post("/api/v1/areas/", {"name": "片区A1", "station": org.station_a.pk}, format="json")
+    response = api_as(org.station_master).post(
+        "/api/v1/areas/", {"name": "片区A1", "station": org.station_a.pk}, format="json"
+    )
     assert response.status_code == 400
     assert Area.objects.filter(name="片区A1").count() == 1
 

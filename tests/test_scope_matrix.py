@@ -53,28 +53,48 @@ def test_areas_and_stations_follow_scope(org, api_as, role):
     caller = org.by_role()[role]
     client = api_as(caller)
     for area, visible in zip((org.a1, org.a2, org.b1), EXPECTED_AREAS[role], strict=True):
-        assert client.get(f"/api/v1/areas/{area.pk}/").status_code == (200 if visible else 404), (role, area.name)
+        assert client.get(f"/api/v1/areas/{area.pk}/").status_code == (200 if visible else 404), (
+            role,
+            area.name,
+        )
     own_station_visible = True
     other_station_visible = role in ("executive", "admin")
-    assert client.get(f"/api/v1/stations/{org.station_a.pk}/").status_code == (200 if own_station_visible else 404)
-    assert client.get(f"/api/v1/stations/{org.station_b.pk}/").status_code == (200 if other_station_visible else 404)
+    assert client.get(f"/api/v1/stations/{org.station_a.pk}/").status_code == (
+        200 if own_station_visible else 404
+    )
+    assert client.get(f"/api/v1/stations/{org.station_b.pk}/").status_code == (
+        200 if other_station_visible else 404
+    )
 
 
-@pytest.mark.parametrize("url", ["/api/v1/users/", "/api/v1/areas/", "/api/v1/stations/", "/api/v1/notifications/"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/users/", "/api/v1/areas/", "/api/v1/stations/", "/api/v1/notifications/"]
+)
 def test_anonymous_gets_401(api_client, url):
     assert api_client.get(url).status_code == 401
 
 
-@pytest.mark.parametrize("role", ["courier", "area_marketer", "area_manager", "key_account_manager", "executive"])
+@pytest.mark.parametrize(
+    "role", ["courier", "area_marketer", "area_manager", "key_account_manager", "executive"]
+)
 def test_roles_that_may_not_manage_people_get_403(org, api_as, role):
     client = api_as(org.by_role()[role])
     response = client.post(
         "/api/v1/users/",
-        {"username": "newbie", "password": "Str0ng-pass-42", "role": "courier", "station": org.station_a.pk, "area": org.a1.pk},
+        {
+            "username": "newbie",
+            "password": "Str0ng-pass-42",
+            "role": "courier",
+            "station": org.station_a.pk,
+            "area": org.a1.pk,
+        },
         format="json",
     )
     assert response.status_code == 403
-    assert client.post("/api/v1/areas/", {"name": "x", "station": org.station_a.pk}, format="json").status_code == 403
+    assert (
+        client.post("/api/v1/areas/", {"name": "x", "station": org.station_a.pk}, format="json").status_code
+        == 403
+    )
 
 
 PAGES = [

@@ -49,7 +49,9 @@ class Command(BaseCommand):
     def _print_logins(self):
         self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
         usernames = [row[0] for row in SMALL_PEOPLE]
-        for user in User.objects.filter(username__in=usernames).select_related("area", "station").order_by("pk"):
+        for user in (
+            User.objects.filter(username__in=usernames).select_related("area", "station").order_by("pk")
+        ):
             where = user.area.name if user.area else (user.station.name if user.station_id else "HQ")
             self.stdout.write(f"  {user.username:<10} {user.get_role_display():<24} {where}")
         self.stdout.write("")

@@ -1,0 +1,2 @@
+# API of steps 1-2: leads, clients, competitors, imports.
+urlpatterns = []

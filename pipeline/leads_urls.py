@@ -1,0 +1,2 @@
+# Pages of steps 1-2: capture, leads, review queue, clients list, screening, import/export.
+urlpatterns = []
