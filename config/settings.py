@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "visits",
     "quota",
     "satisfaction",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("visits.api_urls")),
     path("", include("quota.api_urls")),
     path("", include("satisfaction.api_urls")),
+    path("", include("dashboard.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("", include("quota.urls")),
     path("", include("satisfaction.urls")),
+    path("", include("dashboard.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -9,7 +9,13 @@ from accounts.demo import DEMO_PASSWORD, SMALL_PEOPLE, seed_small_org
 from accounts.models import Station, User
 
 # Each app adds its demo history for the organisation: a callable (org, *, scale, today, rng).
-APP_SEEDERS = ["pipeline.demo.seed", "visits.demo.seed", "quota.demo.seed", "satisfaction.demo.seed"]
+APP_SEEDERS = [
+    "pipeline.demo.seed",
+    "pipeline.demo_loop.seed",
+    "visits.demo.seed",
+    "quota.demo.seed",
+    "satisfaction.demo.seed",
+]
 
 
 class Command(BaseCommand):
@@ -28,7 +34,7 @@ class Command(BaseCommand):
             self._print_logins()
             return
         try:
-            seeder = import_string(f"accounts.demo_large.seed_{scale}")
+            seeder = import_string(f"dashboard.demo_large.seed_{scale}")
         except ImportError:
             raise CommandError(f"--scale {scale} is not available in this build.") from None
         seeder(stdout=self.stdout, seed=seed)
