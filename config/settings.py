@@ -185,17 +185,14 @@ _email_backend = env_str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-_email_options = (
-    {
-        "host": env_str("EMAIL_HOST", "localhost"),
-        "port": env_int("EMAIL_PORT", 25),
-        "username": env_str("EMAIL_HOST_USER", ""),
-        "password": env_str("EMAIL_HOST_PASSWORD", ""),
-        "use_tls": env_bool("EMAIL_USE_TLS", False),
-    }
-    if _email_backend.endswith("smtp.EmailBackend")
-    else {}
-)
+_smtp_options = {
+    "host": env_str("EMAIL_HOST", "localhost"),
+    "port": env_int("EMAIL_PORT", 25),
+    "username": env_str("EMAIL_HOST_USER", ""),
+    "password": env_str("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": env_bool("EMAIL_USE_TLS", False),
+}
+_email_options = _smtp_options if _email_backend.endswith("smtp.EmailBackend") else {}
 if django.VERSION >= (6, 1):
     MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 else:  # Django 5.2 (Python 3.11 fallback)
