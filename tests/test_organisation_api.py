@@ -146,3 +146,10 @@ def test_createsuperuser_noinput_gives_admin_role(db, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "root@example.com")
     call_command("createsuperuser", "--noinput")
     assert User.objects.get(username="root2").role == "admin"
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
