@@ -43,6 +43,11 @@ def area_update(*, by: User, area: Area, name: str) -> Area:
     return area
 
 
+def _sync_admin_flags(user: User) -> None:
+    # The admin role is what opens the Django admin; nobody else gets staff rights through these doors.
+    user.is_staff = user.is_superuser = user.role == Role.ADMIN
+
+
 def _check_role_grant(by: User, role: str) -> None:
     if by.role == Role.STATION_MASTER and role in HQ_ROLES:
         raise ValidationError(
@@ -62,6 +67,7 @@ def user_create(*, by: User, password: str, **fields) -> User:
     user = User(**fields)
     _require_org_manager(by, user.station)
     _check_role_grant(by, user.role)
+    _sync_admin_flags(user)
     user.full_clean(exclude=["password"])
     _validate_password(password, user)
     user.set_password(password)
@@ -76,6 +82,7 @@ def user_update(*, by: User, user: User, password: str | None = None, **fields) 
         setattr(user, name, value)
     _require_org_manager(by, user.station)  # the new station must be theirs too
     _check_role_grant(by, user.role)
+    _sync_admin_flags(user)
     user.full_clean(exclude=["password"])
     if password:
         _validate_password(password, user)

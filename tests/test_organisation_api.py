@@ -43,6 +43,15 @@ def test_admin_creates_station_area_and_user(org, api_as):
     assert str(created.date_joined) == "2026-11-02"
     assert created.check_password("Str0ng-pass-42")
     assert "password" not in user.json()
+    assert not created.is_staff
+
+    boss = client.post(
+        "/api/v1/users/",
+        {"username": "newadmin", "password": "Str0ng-pass-42", "role": "admin"},
+        format="json",
+    )
+    assert boss.status_code == 201, boss.content
+    assert User.objects.get(username="newadmin").is_staff  # the admin role opens the Django admin
 
 
 def test_station_master_creates_users_only_in_own_station_and_never_hq_roles(org, api_as):
