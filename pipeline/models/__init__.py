@@ -1,3 +1,25 @@
-from .clients import Client, ClientCompetitorVolume, ClientContact, ClientMerge, Competitor  # noqa: F401
-from .leads import Lead, LeadCompetitor  # noqa: F401
-from .loop import Stage, StageChange  # noqa: F401
+from .clients import (  # noqa: F401
+    Client,
+    ClientCompetitorVolume,
+    ClientContact,
+    ClientMerge,
+    Competitor,
+    ScreeningSettings,
+)
+from .imports import ImportJob  # noqa: F401
+from .leads import Lead, LeadCompetitor, LeadContact, LeadEvent, LeadPhoto  # noqa: F401
+from .loop import (  # noqa: F401
+    Contract,
+    Evaluation,
+    NeedsAnalysis,
+    Opportunity,
+    OwnerTransfer,
+    Proposal,
+    QuoteLine,
+    Regression,
+    RelationshipChange,
+    Stage,
+    StageChange,
+    Survey,
+    TrialShipment,
+)

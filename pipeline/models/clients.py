@@ -1,6 +1,9 @@
 """Client records: the customer companies that leads become, their contacts and their competitors."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +46,14 @@ class RelationshipStage(models.TextChoices):
     STRATEGIC = "strategic", _("Strategic cooperation")
 
 
+class Difficulty(models.IntegerChoices):
+    VERY_EASY = 1, _("Very easy")
+    EASY = 2, _("Easy")
+    MEDIUM = 3, _("Medium")
+    HARD = 4, _("Hard")
+    VERY_HARD = 5, _("Very hard")
+
+
 class ContactRole(models.TextChoices):
     DECISION_MAKER = "decision_maker", _("Key decision maker")
     INSIDER = "insider", _("Insider")
@@ -57,6 +68,8 @@ class Competitor(models.Model):
     prices_seen = models.TextField(_("prices seen"), blank=True)
     strengths = models.TextField(_("strengths"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("listed"), default=True, help_text=_("Offered on the lead form."))
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         ordering = ["name"]
@@ -133,6 +146,45 @@ class Client(models.Model):
     needs = models.TextField(_("needs heard"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
+    # Screening (step 2), kept current by pipeline/screening.py whenever the profile changes, so that lists
+    # can sort and filter by them in the database.
+    competitor_monthly_total = models.PositiveIntegerField(
+        _("competitors' parcels per month"), default=0, editable=False
+    )
+    expected_revenue = models.DecimalField(
+        _("expected monthly revenue"), max_digits=14, decimal_places=2, default=0, editable=False
+    )
+    difficulty = models.PositiveSmallIntegerField(
+        _("difficulty"), choices=Difficulty.choices, default=Difficulty.MEDIUM, editable=False
+    )
+    difficulty_manual = models.PositiveSmallIntegerField(
+        _("difficulty set by the marketer"), choices=Difficulty.choices, null=True, blank=True
+    )
+    priority_score = models.PositiveSmallIntegerField(_("priority"), default=0, db_index=True, editable=False)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+
+    # The visit plan written at screening (step 2).
+    plan_key_points = models.TextField(_("key points"), blank=True)
+    plan_initial_quote = models.BooleanField(_("initial quote needed"), default=False)
+    plan_route_combination = models.BooleanField(_("advantage-route combination needed"), default=False)
+    plan_topics = models.TextField(_("topics to discuss"), blank=True)
+    plan_department_head = models.CharField(_("department head to see"), max_length=200, blank=True)
+    plan_relationships = models.TextField(_("relationships to use"), blank=True)
+    plan_superior_needed = models.BooleanField(_("a superior must come along"), default=False)
+    plan_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    plan_updated_at = models.DateTimeField(_("visit plan written at"), null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    import_job = models.ForeignKey(
+        "pipeline.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="clients"
+    )
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_clients"
     )
@@ -149,14 +201,16 @@ class Client(models.Model):
             models.Index(fields=["station", "stage"]),
             models.Index(fields=["area", "stage"]),
             models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["area", "priority_score"]),
         ]
+        # On PostgreSQL a trigram GIN index on normalized_name finds similar names (migration 0003).
 
     def __str__(self):
         return self.name
 
     @property
     def competitor_monthly(self) -> int:
-        return sum(v.monthly for v in self.latest_competitor_volumes())
+        return self.competitor_monthly_total
 
     def latest_competitor_volumes(self):
         """The most recent month's volume per competitor (uses a prefetch of `competitor_volumes` if present)."""
@@ -164,13 +218,31 @@ class Client(models.Model):
         for v in self.competitor_volumes.all():
             if v.competitor_id not in latest or v.month > latest[v.competitor_id].month:
                 latest[v.competitor_id] = v
-        return list(latest.values())
+        return sorted(latest.values(), key=lambda v: -v.monthly)
+
+    @property
+    def total_monthly(self) -> int:
+        """Every parcel a month we know the customer sends: ours plus the competitors'."""
+        return self.our_monthly + self.competitor_monthly_total
 
     @property
     def our_share(self) -> float | None:
         """Our share of the customer's parcels (0..1), or None when nothing is known."""
-        total = self.our_monthly + self.competitor_monthly
+        total = self.total_monthly
         return None if total == 0 else self.our_monthly / total
+
+    @property
+    def has_priority(self) -> bool:
+        """Screened by a marketer: the priority has been looked at and the client ranked (step 2)."""
+        return self.screened_at is not None
+
+    @property
+    def has_visit_plan(self) -> bool:
+        return self.plan_updated_at is not None and bool(self.plan_key_points.strip())
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class ClientContact(models.Model):
@@ -179,9 +251,14 @@ class ClientContact(models.Model):
     title = models.CharField(_("title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    phone2 = models.CharField(_("other phone"), max_length=40, blank=True)
+    phone2_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
     notes = models.TextField(_("notes"), blank=True)
+    source_lead = models.ForeignKey(
+        "pipeline.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -191,6 +268,10 @@ class ClientContact(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def phones(self) -> list[str]:
+        return [p for p in (self.phone, self.phone2) if p]
+
 
 class ClientCompetitorVolume(models.Model):
     """How many parcels a month a competitor carries for the client, as last heard for that month."""
@@ -199,6 +280,10 @@ class ClientCompetitorVolume(models.Model):
     competitor = models.ForeignKey(Competitor, on_delete=models.PROTECT, related_name="client_volumes")
     month = models.DateField(_("month"), help_text=_("First day of the month."))
     monthly = models.PositiveIntegerField(_("parcels per month"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         ordering = ["-month"]
@@ -217,3 +302,35 @@ class ClientMerge(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+    # What moved, per kind of record: {"pipeline.Lead": 3, "pipeline.ClientContact": 2, ...}
+    moved = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("client merge")
+        verbose_name_plural = _("client merges")
+
+
+class ScreeningSettings(models.Model):
+    """Per-station figures behind the screening: the average revenue of one parcel."""
+
+    station = models.OneToOneField(
+        "accounts.Station", on_delete=models.CASCADE, related_name="screening_settings"
+    )
+    average_parcel_price = models.DecimalField(
+        _("average price per parcel (yuan)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("10000"))],
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("screening settings")
+        verbose_name_plural = _("screening settings")
+
+    def __str__(self):
+        return str(self.station)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import scope_q
 
-from .clients import CompanyType, Source
+from .clients import CompanyType, ContactRole, Source
 
 
 class LeadStatus(models.TextChoices):
@@ -15,6 +15,9 @@ class LeadStatus(models.TextChoices):
     RETURNED = "returned", _("Returned for completion")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = (LeadStatus.SUBMITTED, LeadStatus.RETURNED)
 
 
 class RejectReason(models.TextChoices):
@@ -34,11 +37,17 @@ class LeadQuerySet(models.QuerySet):
             status=LeadStatus.REJECTED, reject_reason__in=[RejectReason.FAKE, RejectReason.DUPLICATE]
         )
 
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
 
 class Lead(models.Model):
     company_name = models.CharField(_("company name"), max_length=200)
     normalized_name = models.CharField(max_length=200, db_index=True, editable=False)
+    # The first contact, as the form and the public API take it; further contacts are LeadContact rows.
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_title = models.CharField(_("contact title"), max_length=100, blank=True)
+    contact_role = models.CharField(_("contact role"), max_length=20, choices=ContactRole.choices, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40)
     phone_normalized = models.CharField(max_length=20, db_index=True, editable=False)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -65,6 +74,13 @@ class Lead(models.Model):
     station = models.ForeignKey("accounts.Station", on_delete=models.PROTECT, related_name="leads")
     area = models.ForeignKey(
         "accounts.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="leads"
+    )
+    # Who sent it: the collector, or the station master / administrator / integration importing history.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    import_job = models.ForeignKey(
+        "pipeline.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
 
     status = models.CharField(
@@ -96,20 +112,67 @@ class Lead(models.Model):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         constraints = [
+            # Scoped to the sender: a retried POST (same sender, same key) finds the first lead.
             models.UniqueConstraint(
-                fields=["collected_by", "idempotency_key"],
+                fields=["created_by", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
-                name="lead_idempotency_key",
+                name="lead_idempotency_key_per_sender",
             )
         ]
         indexes = [
             models.Index(fields=["collected_on", "collected_by"]),
             models.Index(fields=["station", "collected_on"]),
             models.Index(fields=["area", "status", "collected_at"]),
+            models.Index(fields=["collected_by", "status"]),
         ]
 
     def __str__(self):
         return self.company_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class LeadContact(models.Model):
+    """A further contact of the lead's company (the first one is on the lead itself)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    phone2 = models.CharField(_("other phone"), max_length=40, blank=True)
+    phone2_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("lead contact")
+        verbose_name_plural = _("lead contacts")
+
+    def __str__(self):
+        return self.name
+
+
+def lead_photo_path(instance, filename):
+    return f"leads/cards/{instance.lead.collected_on:%Y/%m}/{instance.lead_id}-{filename}"
+
+
+class LeadPhoto(models.Model):
+    """A photo of a business card (or shop front) taken while collecting."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=lead_photo_path)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("card photo")
+        verbose_name_plural = _("card photos")
 
 
 class LeadCompetitor(models.Model):
@@ -119,3 +182,31 @@ class LeadCompetitor(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "competitor"], name="lead_competitor_unique")]
+
+
+class LeadAction(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    EDITED = "edited", _("Completed")
+    RETURNED = "returned", _("Returned to the collector")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LeadEvent(models.Model):
+    """The review history of a lead: every submission, return, completion and decision, with who and why."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20, choices=LeadAction.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(_("at"))
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("lead event")
+        verbose_name_plural = _("lead events")
+        indexes = [models.Index(fields=["lead", "at"])]
+
+    def __str__(self):
+        return f"{self.lead_id} {self.action}"
