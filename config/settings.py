@@ -204,6 +204,15 @@ else:  # Django 5.2 (Python 3.11 fallback)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lantou@localhost")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")  # for links in e-mails (survey links)
 
+# --- Visits ---------------------------------------------------------------------------------------------------
+# Days between return visits (定期回访) by tier: A monthly, B quarterly, C half-yearly; no tier counts as C.
+RETURN_VISIT_CADENCE_DAYS = {
+    "A": env_int("RETURN_VISIT_DAYS_A", 30),
+    "B": env_int("RETURN_VISIT_DAYS_B", 91),
+    "C": env_int("RETURN_VISIT_DAYS_C", 182),
+}
+RETURN_VISIT_NOTICE_DAYS = env_int("RETURN_VISIT_NOTICE_DAYS", 7)  # listed as due this many days ahead
+
 # --- Security (production) ----------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
