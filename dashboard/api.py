@@ -1,0 +1,78 @@
+"""GET-only API of the dashboards and the notice (shared/API.md: `GET /api/v1/dashboard/`)."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Station
+
+from . import access, figures
+from .periods import PeriodKind, parse_period
+from .serializers import NoticeSerializer, ProvinceDashboardSerializer, StationDashboardSerializer
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        "date", OpenApiTypes.DATE, description="The day of the per-person figures (default today)."
+    ),
+    OpenApiParameter(
+        "period",
+        OpenApiTypes.STR,
+        enum=[k for k, _ in PeriodKind.CHOICES],
+        description="The day, ISO week or month holding `date`, or the 30 days up to it.",
+    ),
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First day of a custom period."),
+    OpenApiParameter(
+        "end",
+        OpenApiTypes.DATE,
+        description="Last day of a custom period (periods over 366 days are shortened).",
+    ),
+]
+SCOPE_PARAMETERS = [
+    OpenApiParameter("station", OpenApiTypes.INT, description="Default: the caller's station."),
+    OpenApiParameter(
+        "area", OpenApiTypes.INT, description="One area of the station (area managers: theirs)."
+    ),
+]
+
+
+class StationDashboardView(APIView):
+    """A station's (or an area's) figures: per person and area, trend, funnel, flags, share."""
+
+    @extend_schema(parameters=SCOPE_PARAMETERS + PERIOD_PARAMETERS, responses=StationDashboardSerializer)
+    def get(self, request):
+        station, area = access.dashboard_scope(
+            request.user,
+            station_id=request.query_params.get("station"),
+            area_id=request.query_params.get("area"),
+        )
+        period = parse_period(request.query_params, today=station.local_date())
+        data = figures.station_figures(station=station, area=area, period=period)
+        return Response(StationDashboardSerializer(data).data)
+
+
+class ProvinceDashboardView(APIView):
+    """Every station side by side, ranked (headquarters)."""
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses=ProvinceDashboardSerializer)
+    def get(self, request):
+        access.require_hq(request.user)
+        period = parse_period(request.query_params, today=timezone.localdate())
+        data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
+        return Response(ProvinceDashboardSerializer(data).data)
+
+
+class NoticeView(APIView):
+    """The notice (通报): areas and people ranked for a day, a week or a month."""
+
+    @extend_schema(parameters=SCOPE_PARAMETERS + PERIOD_PARAMETERS, responses=NoticeSerializer)
+    def get(self, request):
+        station, area = access.dashboard_scope(
+            request.user,
+            station_id=request.query_params.get("station"),
+            area_id=request.query_params.get("area"),
+        )
+        period = parse_period(request.query_params, today=station.local_date(), default_kind=PeriodKind.DAY)
+        data = figures.notice_figures(station=station, area=area, period=period)
+        return Response(NoticeSerializer(data).data)

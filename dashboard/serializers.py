@@ -1,0 +1,163 @@
+"""Output shapes of the dashboard API (documented in the OpenAPI schema; the figures are plain dicts)."""
+
+from rest_framework import serializers
+
+
+class _Named(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StationRefSerializer(_Named):
+    code = serializers.CharField()
+
+
+class TotalsSerializer(serializers.Serializer):
+    people = serializers.IntegerField(help_text="People who must collect a lead each working day.")
+    leads = serializers.IntegerField(help_text="Leads collected on `date`.")
+    leads_period = serializers.IntegerField(help_text="Leads collected from `start` to `end`.")
+    met_today = serializers.IntegerField()
+    due_today = serializers.IntegerField()
+    behind_today = serializers.IntegerField()
+    compliance_today = serializers.FloatField(allow_null=True)
+    compliance_period = serializers.FloatField(allow_null=True)
+    open_flags = serializers.IntegerField()
+
+
+class PersonFiguresSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    name = serializers.CharField()
+    username = serializers.CharField()
+    role = serializers.CharField()
+    area = serializers.IntegerField(allow_null=True)
+    leads = serializers.IntegerField(help_text="Leads collected on `date`.")
+    counted = serializers.IntegerField(help_text="Of those, the ones that count for the quota.")
+    met_quota = serializers.BooleanField(
+        allow_null=True, help_text="Null when `date` is not a working day for this person."
+    )
+    leads_period = serializers.IntegerField()
+    counted_period = serializers.IntegerField()
+    due_days = serializers.IntegerField(help_text="Working days in the period on which a lead was due.")
+    met_days = serializers.IntegerField()
+    compliance = serializers.FloatField(allow_null=True)
+    miss_streak = serializers.IntegerField(help_text="Working days missed in a row up to `date`.")
+    open_flag = serializers.IntegerField(allow_null=True, help_text="The id of the person's open flag.")
+
+
+class AreaFiguresSerializer(serializers.Serializer):
+    area = serializers.IntegerField()
+    name = serializers.CharField()
+    people = serializers.IntegerField()
+    leads = serializers.IntegerField(help_text="Leads collected on `date`.")
+    leads_period = serializers.IntegerField()
+    met_today = serializers.IntegerField()
+    due_today = serializers.IntegerField()
+    due_days = serializers.IntegerField()
+    met_days = serializers.IntegerField()
+    compliance = serializers.FloatField(allow_null=True)
+    leads_per_person = serializers.FloatField(allow_null=True)
+
+
+class TrendPointSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    leads = serializers.IntegerField()
+    counted = serializers.IntegerField()
+
+
+class FunnelStepSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    reached = serializers.IntegerField(help_text="Clients at this step or further along.")
+    conversion = serializers.FloatField(
+        allow_null=True, help_text="Share of `reached` that got to the next step."
+    )
+
+
+class FlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = serializers.IntegerField()
+    name = serializers.CharField()
+    area = serializers.IntegerField(allow_null=True)
+    first_missed_on = serializers.DateField()
+    last_missed_on = serializers.DateField()
+    days_missed = serializers.IntegerField()
+
+
+class ShareSerializer(serializers.Serializer):
+    our_monthly = serializers.IntegerField()
+    competitor_monthly = serializers.IntegerField()
+    our_share = serializers.FloatField(allow_null=True)
+
+
+class StationDashboardSerializer(serializers.Serializer):
+    station = StationRefSerializer()
+    area = _Named(allow_null=True)
+    date = serializers.DateField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    notes = serializers.ListField(child=serializers.CharField())
+    totals = TotalsSerializer()
+    people = PersonFiguresSerializer(many=True)
+    areas = AreaFiguresSerializer(many=True)
+    open_flags = FlagSerializer(many=True)
+    funnel = serializers.DictField(child=serializers.IntegerField(), help_text="Clients per stage.")
+    funnel_steps = FunnelStepSerializer(many=True)
+    trend = TrendPointSerializer(many=True)
+    share = ShareSerializer()
+
+
+class StationRankSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    station = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+    people = serializers.IntegerField()
+    areas = serializers.IntegerField()
+    leads = serializers.IntegerField()
+    leads_period = serializers.IntegerField()
+    leads_per_person = serializers.FloatField(allow_null=True)
+    met_today = serializers.IntegerField()
+    due_today = serializers.IntegerField()
+    compliance_today = serializers.FloatField(allow_null=True)
+    compliance = serializers.FloatField(allow_null=True)
+    open_flags = serializers.IntegerField()
+    clients = serializers.IntegerField()
+
+
+class ProvinceDashboardSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    notes = serializers.ListField(child=serializers.CharField())
+    totals = serializers.DictField()
+    stations = StationRankSerializer(many=True)
+    trend = TrendPointSerializer(many=True)
+    funnel = serializers.DictField(child=serializers.IntegerField())
+    funnel_steps = FunnelStepSerializer(many=True)
+
+
+class NoticeRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    area = serializers.CharField(required=False)
+    people = serializers.IntegerField(required=False)
+    leads = serializers.IntegerField()
+    counted = serializers.IntegerField()
+    due_days = serializers.IntegerField()
+    met_days = serializers.IntegerField()
+    missed_days = serializers.IntegerField()
+    compliance = serializers.FloatField(allow_null=True)
+    leads_per_person = serializers.FloatField(allow_null=True, required=False)
+
+
+class NoticeSerializer(serializers.Serializer):
+    station = StationRefSerializer()
+    area = _Named(allow_null=True)
+    period = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    notes = serializers.ListField(child=serializers.CharField())
+    areas = NoticeRowSerializer(many=True)
+    people = NoticeRowSerializer(many=True)

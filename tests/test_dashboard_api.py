@@ -1,0 +1,217 @@
+"""The dashboard API agrees with direct counts of leads and clients, for several roles and several days."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db.models import Count
+
+from pipeline.models import Client, Lead
+from quota.models import DailyTally
+from tests.factories_dashboard import DashboardClientFactory, collect
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 18)  # a Wednesday, a working day
+MON, TUE = datetime.date(2026, 11, 16), datetime.date(2026, 11, 17)
+SAT = datetime.date(2026, 11, 14)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 15, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def history(org, frozen):
+    """Leads over three working days and a Saturday, in both areas of station A and in station B."""
+    collect(org.courier, MON, 2)
+    collect(org.courier, TUE, 1)
+    collect(org.courier, TODAY, 3)
+    collect(org.marketer, MON, 1)
+    collect(org.marketer, SAT, 1)
+    collect(org.courier_a2, TUE, 4)
+    collect(org.courier_b, TODAY, 5)
+    return org
+
+
+def _leads(**filters):
+    return Lead.objects.filter(**filters).count()
+
+
+def _get(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("day", [MON, TUE, TODAY, SAT])
+def test_station_master_sees_each_days_leads_per_person_and_area(history, api_as, day):
+    org = history
+    data = _get(api_as(org.station_master), f"/api/v1/dashboard/?date={day}&period=day")
+
+    people = {p["person"]: p for p in data["people"]}
+    assert set(people) == {org.courier.pk, org.marketer.pk, org.courier_a2.pk, org.marketer_a2.pk}
+    for person_id, row in people.items():
+        assert row["leads"] == _leads(collected_by_id=person_id, collected_on=day)
+    areas = {a["area"]: a for a in data["areas"]}
+    assert set(areas) == {org.a1.pk, org.a2.pk}
+    for area_id, row in areas.items():
+        assert row["leads"] == _leads(area_id=area_id, collected_on=day)
+        assert row["leads_period"] == _leads(area_id=area_id, collected_on=day)
+    assert data["totals"]["leads"] == _leads(station=org.station_a, collected_on=day)
+    assert (data["date"], data["start"], data["end"]) == (day.isoformat(),) * 3
+
+
+def test_who_met_the_quota_today_and_over_the_period(history, api_as):
+    org = history
+    org.marketer_a2.date_joined = datetime.date(2026, 11, 13)  # a Friday
+    org.marketer_a2.save()
+    data = _get(api_as(org.station_master), "/api/v1/dashboard/?start=2026-11-16&end=2026-11-18")
+
+    people = {p["person"]: p for p in data["people"]}
+    # Today is not over: the courier has met it, the others not yet.
+    assert people[org.courier.pk]["met_quota"] is True
+    assert people[org.marketer.pk]["met_quota"] is False
+    # Three working days, judged live (no evaluation ran): courier 3 of 3, marketer 1, courier_a2 1, marketer_a2 0.
+    assert [
+        (people[p.pk]["due_days"], people[p.pk]["met_days"])
+        for p in (org.courier, org.marketer, org.courier_a2, org.marketer_a2)
+    ] == [(3, 3), (3, 1), (3, 1), (3, 0)]
+    assert people[org.courier.pk]["leads_period"] == _leads(
+        collected_by=org.courier, collected_on__range=(MON, TODAY)
+    )
+    # Missed in a row up to today, today not counting until it is over: marketer missed Tuesday only.
+    assert people[org.marketer.pk]["miss_streak"] == 1
+    assert people[org.marketer_a2.pk]["miss_streak"] == 3  # Friday, Monday, Tuesday
+    assert people[org.courier.pk]["miss_streak"] == 0
+    areas = {a["area"]: a for a in data["areas"]}
+    assert (areas[org.a1.pk]["due_days"], areas[org.a1.pk]["met_days"]) == (6, 4)
+    assert areas[org.a1.pk]["compliance"] == round(4 / 6, 4)
+    assert data["totals"]["leads_period"] == _leads(station=org.station_a, collected_on__range=(MON, TODAY))
+    assert (data["totals"]["met_today"], data["totals"]["due_today"]) == (1, 4)
+    assert data["totals"]["compliance_today"] == 0.25
+
+
+def test_evaluated_days_follow_the_evaluation_not_the_calendar(history, api_as):
+    """Once the daily evaluation has judged a day, its verdict is what the dashboard shows."""
+    org = history
+    evaluated = datetime.datetime(2026, 11, 17, 1, tzinfo=datetime.UTC)
+    # Monday declared a non-working day for everybody in station A; Tuesday judged normally.
+    DailyTally.objects.filter(station=org.station_a, day=MON).update(
+        working_day=False, met=None, evaluated_at=evaluated
+    )
+    for person in (org.courier, org.marketer, org.courier_a2, org.marketer_a2):
+        tally, _ = DailyTally.objects.get_or_create(
+            person=person, day=TUE, defaults={"station": org.station_a, "area": person.area}
+        )
+        tally.working_day, tally.met, tally.evaluated_at = True, tally.counted >= 1, evaluated
+        tally.save()
+
+    data = _get(api_as(org.station_master), "/api/v1/dashboard/?start=2026-11-16&end=2026-11-17")
+
+    people = {p["person"]: p for p in data["people"]}
+    assert (people[org.courier.pk]["due_days"], people[org.courier.pk]["met_days"]) == (1, 1)
+    assert (people[org.marketer.pk]["due_days"], people[org.marketer.pk]["met_days"]) == (1, 0)
+    assert data["totals"]["compliance_period"] == 0.5  # courier and courier_a2 met Tuesday, of four
+
+
+def test_area_manager_sees_only_their_area(history, api_as):
+    org = history
+    client = api_as(org.manager)
+
+    data = _get(client, "/api/v1/dashboard/?period=30d")
+
+    assert data["area"] == {"id": org.a1.pk, "name": org.a1.name}
+    assert {p["person"] for p in data["people"]} == {org.courier.pk, org.marketer.pk}
+    assert [a["area"] for a in data["areas"]] == [org.a1.pk]
+    assert data["totals"]["leads_period"] == _leads(
+        area=org.a1, collected_on__range=(TODAY - datetime.timedelta(days=29), TODAY)
+    )
+    _get(client, f"/api/v1/dashboard/?area={org.a2.pk}", status=404)
+    _get(client, f"/api/v1/dashboard/?station={org.station_b.pk}", status=404)
+
+
+@pytest.mark.parametrize("role", ["executive", "admin"])
+def test_headquarters_choose_any_station(history, api_as, role):
+    org = history
+    client = api_as(getattr(org, role))
+
+    data = _get(client, f"/api/v1/dashboard/?station={org.station_b.pk}&period=day")
+    assert data["totals"]["leads"] == _leads(station=org.station_b, collected_on=TODAY) == 5
+    assert [p["person"] for p in data["people"]] == [org.courier_b.pk, org.marketer_b.pk]
+
+    area = _get(client, f"/api/v1/dashboard/?area={org.a2.pk}&date={TUE}&period=day")
+    assert area["totals"]["leads"] == 4
+    assert "station" in _get(client, "/api/v1/dashboard/", status=400)
+
+
+def test_funnel_counts_clients_per_stage_in_scope(history, api_as):
+    org = history
+    for stage, n in (("collect", 3), ("screen", 2), ("proposal", 1), ("contract", 1), ("dropped", 2)):
+        DashboardClientFactory.create_batch(n, area=org.a1, stage=stage)
+    DashboardClientFactory(area=org.a2, stage="screen")
+    DashboardClientFactory(area=org.b1, stage="screen")
+
+    station = _get(api_as(org.station_master), "/api/v1/dashboard/")
+    area = _get(api_as(org.manager), "/api/v1/dashboard/")
+
+    expected = dict(
+        Client.objects.filter(station=org.station_a).values_list("stage").annotate(n=Count("pk")).order_by()
+    )
+    assert {k: v for k, v in station["funnel"].items() if v} == expected
+    assert area["funnel"]["screen"] == 2
+    steps = {s["stage"]: s for s in station["funnel_steps"]}
+    # 3 at screen (2 in a1, 1 in a2) + 1 proposal + 1 contract reached screen or further: 5 of 8 past collect.
+    assert steps["collect"]["reached"] == 8
+    assert steps["collect"]["conversion"] == round(5 / 8, 4)
+    assert steps["proposal"]["conversion"] == 0.5  # of the two at proposal or further, one got past it
+    assert steps["visit"]["conversion"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("date=2026-13-01", "date"),
+        ("date=yesterday", "date"),
+        ("date=2026-11-19", "date"),  # the future
+        ("start=2026-11-10&end=2026-11-01", "start"),  # reversed
+        ("end=2026-12-01", "end"),
+        ("period=fortnight", "period"),
+    ],
+)
+def test_bad_periods_are_400_with_the_reason(org, frozen, api_as, query, field):
+    response = api_as(org.station_master).get(f"/api/v1/dashboard/?{query}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_an_absurd_period_is_capped_with_a_note(org, frozen, api_as):
+    data = _get(api_as(org.station_master), "/api/v1/dashboard/?start=1900-01-01&end=2026-11-18")
+
+    assert (data["start"], data["end"]) == ("2025-11-18", "2026-11-18")
+    assert "366" in data["notes"][0]
+
+
+@pytest.mark.parametrize("station", ["abc", "999999", "-1"])
+def test_unknown_or_malformed_station_is_404(org, api_as, station):
+    assert api_as(org.station_master).get(f"/api/v1/dashboard/?station={station}").status_code == 404
+
+
+def test_query_count_does_not_grow_with_people(org, frozen, api_as, django_assert_max_num_queries):
+    from tests.factories import UserFactory
+
+    client = api_as(org.station_master)
+    with django_assert_max_num_queries(15):
+        client.get("/api/v1/dashboard/")
+    for i in range(20):
+        person = UserFactory(username=f"extra{i}", role="courier", area=org.a2)
+        collect(person, TODAY, 1)
+        collect(person, MON, 1)
+    with django_assert_max_num_queries(15) as queries:
+        data = _get(client, "/api/v1/dashboard/")
+    assert len(data["people"]) == 24
+    assert data["totals"]["leads"] == _leads(station=org.station_a, collected_on=TODAY)
+    assert len(queries) <= 15
