@@ -49,11 +49,9 @@ def _by_day(tallies, start, end) -> dict:
         tallies.filter(day__range=(start, end))
         .values("day")
         .annotate(
-            leads=Sum("leads"),
-            counted=Sum("counted"),
             evaluated=Count("pk", filter=Q(evaluated_at__isnull=False)),
-            due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False)),
-            met=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
+            leads_sum=Sum("leads"),
+            counted_sum=Sum("counted"),
         )
     )
     return {r["day"]: r for r in rows}
@@ -83,10 +81,10 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         tallies.filter(day__range=(period.start, period.end))
         .values("person_id", "area_id")
         .annotate(
-            leads=Sum("leads"),
-            counted=Sum("counted"),
             due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False)),
-            met=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
+            met_count=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
+            leads_sum=Sum("leads"),
+            counted_sum=Sum("counted"),
         )
     )
     today_rows = {
@@ -119,16 +117,16 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
     )
     for r in grouped:
         area_totals = areas[r["area_id"]]
-        area_totals["leads_period"] += r["leads"]
-        area_totals["counted_period"] += r["counted"]
+        area_totals["leads_period"] += r["leads_sum"]
+        area_totals["counted_period"] += r["counted_sum"]
         area_totals["due_days"] += r["due"]
-        area_totals["met_days"] += r["met"]
+        area_totals["met_days"] += r["met_count"]
         person = people.get(r["person_id"])
         if person is not None:
-            person["leads_period"] += r["leads"]
-            person["counted_period"] += r["counted"]
+            person["leads_period"] += r["leads_sum"]
+            person["counted_period"] += r["counted_sum"]
             person["due_days"] += r["due"]
-            person["met_days"] += r["met"]
+            person["met_days"] += r["met_count"]
 
     in_period = set(period.days)
     for person in people.values():
@@ -155,9 +153,9 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         person["miss_streak"] = streaks.get(person_id, 0)
 
     # Leads of the day by the area they were collected in (people who moved since still count there).
-    by_area_day = tallies.filter(day=period.day).values("area_id").annotate(leads=Sum("leads"))
+    by_area_day = tallies.filter(day=period.day).values("area_id").annotate(leads_sum=Sum("leads"))
     for r in by_area_day:
-        areas[r["area_id"]]["leads"] = r["leads"]
+        areas[r["area_id"]]["leads"] = r["leads_sum"]
 
     area_objects = [area] if area is not None else list(station.areas.order_by("name"))
     headcount = defaultdict(int)
@@ -188,7 +186,7 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
     trend = []
     for day in period.trend_days:
         r = per_day.get(day) or {}
-        trend.append({"day": day, "leads": r.get("leads") or 0, "counted": r.get("counted") or 0})
+        trend.append({"day": day, "leads": r.get("leads_sum") or 0, "counted": r.get("counted_sum") or 0})
 
     people_rows = sorted(people.values(), key=lambda p: (-p["leads"], -p["leads_period"], p["username"]))
     for p in people_rows:
@@ -206,8 +204,8 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         "notes": list(period.notes),
         "totals": {
             "people": len(people_rows),
-            "leads": sum(p["leads"] for p in people_rows),
-            "leads_period": sum(r.get("leads") or 0 for d, r in per_day.items() if d in in_period),
+            "leads": (per_day.get(period.day) or {}).get("leads_sum") or 0,
+            "leads_period": sum(r["leads_sum"] for d, r in per_day.items() if d in in_period),
             "met_today": met_today,
             "due_today": due_today,
             "behind_today": due_today - met_today,
@@ -290,12 +288,12 @@ def province_figures(*, stations, period: Period) -> dict:
         DailyTally.objects.filter(station_id__in=ids, day__range=(first, last))
         .values("station_id", "day")
         .annotate(
-            leads=Sum("leads"),
-            counted=Sum("counted"),
+            collected=Count("pk", filter=Q(counted__gte=1)),
             evaluated=Count("pk", filter=Q(evaluated_at__isnull=False)),
             due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False)),
-            met=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
-            collected=Count("pk", filter=Q(counted__gte=1)),
+            met_count=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
+            leads_sum=Sum("leads"),
+            counted_sum=Sum("counted"),
         )
         .order_by()
     )
@@ -336,20 +334,20 @@ def province_figures(*, stations, period: Period) -> dict:
         row, day = rows[r["station_id"]], r["day"]
         seen.add((r["station_id"], day))
         if day in trend:
-            trend[day]["leads"] += r["leads"]
-            trend[day]["counted"] += r["counted"]
+            trend[day]["leads"] += r["leads_sum"]
+            trend[day]["counted"] += r["counted_sum"]
         if r["evaluated"]:
-            due, met = r["due"], r["met"]
+            due, met = r["due"], r["met_count"]
         elif is_working_day(day):
             due = sum(n for date_joined, n in joined[r["station_id"]] if date_joined <= day)
             met = r["collected"]
         else:
             due = met = 0
         if day == period.day:
-            row["leads"] = r["leads"]
+            row["leads"] = r["leads_sum"]
             row["due_today"], row["met_today"] = due, met
         if day in in_period:
-            row["leads_period"] += r["leads"]
+            row["leads_period"] += r["leads_sum"]
             row["due_days"] += due
             row["met_days"] += met
     # Working days on which a station has no tally at all: everybody due missed it (or it is not judged yet).

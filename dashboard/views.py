@@ -1,0 +1,119 @@
+"""The dashboard pages: station (or area), the network ranking, and the notice (printable and .xlsx)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import HQ_ROLES, Role, Station
+
+from . import access, figures, workbook
+from .periods import PeriodForm, PeriodKind, parse_period
+from .serializers import NoticeSerializer, ProvinceDashboardSerializer, StationDashboardSerializer
+
+
+@login_required
+def landing(request):
+    """Each role's own dashboard: HQ the network, a station master their station, an area manager their area."""
+    user = request.user
+    access.require_dashboard_role(user)
+    if user.role in HQ_ROLES:
+        return redirect("dashboard:province")
+    if user.role == Role.AREA_MANAGER:
+        return redirect("dashboard:area", pk=user.area_id)
+    return redirect("dashboard:station_detail", pk=user.station_id)
+
+
+def _period_or_errors(request, today, default_kind=PeriodKind.LAST_30):
+    form = PeriodForm(request.GET or None, today=today, default_kind=default_kind)
+    try:
+        return parse_period(request.GET, today=today, default_kind=default_kind), form
+    except ValidationError:
+        form.is_valid()
+        return None, form
+
+
+def _render_station(request, station, area):
+    period, form = _period_or_errors(request, station.local_date())
+    context = {"station": station, "area": area, "form": form, "period": period, "is_hq": request.user.is_hq}
+    if period is None:
+        return render(request, "dashboard/station.html", context, status=400)
+    data = StationDashboardSerializer(figures.station_figures(station=station, area=area, period=period)).data
+    params = request.GET.copy()
+    params.pop("station", None)
+    params.pop("area", None)
+    params["station" if area is None else "area"] = station.pk if area is None else area.pk
+    context.update(
+        data=data,
+        api_url=f"{reverse('api-dashboard')}?{params.urlencode()}",
+        notice_query=params.urlencode(),
+        areas_of_station=station.areas.order_by("name") if area is None else [],
+    )
+    return render(request, "dashboard/station.html", context)
+
+
+@login_required
+def station_detail(request, pk):
+    station, area = access.dashboard_scope(request.user, station_id=pk)
+    return _render_station(request, station, area)
+
+
+@login_required
+def area_detail(request, pk):
+    station, area = access.dashboard_scope(request.user, area_id=pk)
+    return _render_station(request, station, area)
+
+
+@login_required
+def province(request):
+    access.require_hq(request.user)
+    period, form = _period_or_errors(request, timezone.localdate())
+    context = {"form": form, "period": period}
+    if period is None:
+        return render(request, "dashboard/province.html", context, status=400)
+    data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
+    context.update(
+        data=ProvinceDashboardSerializer(data).data,
+        api_url=f"{reverse('api-dashboard-stations')}?{request.GET.urlencode()}",
+    )
+    return render(request, "dashboard/province.html", context)
+
+
+def _notice(request):
+    station, area = access.dashboard_scope(
+        request.user, station_id=request.GET.get("station"), area_id=request.GET.get("area")
+    )
+    period, form = _period_or_errors(request, station.local_date(), default_kind=PeriodKind.DAY)
+    data = None
+    if period is not None:
+        data = NoticeSerializer(figures.notice_figures(station=station, area=area, period=period)).data
+    return station, area, period, form, data
+
+
+@login_required
+def notice(request):
+    if request.user.is_hq and not request.GET.get("station") and not request.GET.get("area"):
+        stations = Station.objects.visible_to(request.user).order_by("code")
+        return render(request, "dashboard/notice_choose.html", {"stations": stations})
+    station, area, period, form, data = _notice(request)
+    context = {"station": station, "area": area, "period": period, "form": form, "data": data}
+    context["keep"] = [("area", area.pk)] if area is not None else [("station", station.pk)]
+    context["xlsx_query"] = request.GET.urlencode()
+    return render(request, "dashboard/notice.html", context, status=400 if data is None else 200)
+
+
+@login_required
+def notice_xlsx(request):
+    station, area, period, form, data = _notice(request)
+    if data is None:
+        context = {"station": station, "area": area, "form": form, "data": None}
+        return render(request, "dashboard/notice.html", context, status=400)
+    content = workbook.notice_workbook(data)
+    name = f"notice-{station.code}{'-' + str(area.pk) if area else ''}-{period.start}-{period.end}.xlsx"
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
