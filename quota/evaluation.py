@@ -1,0 +1,401 @@
+"""The daily evaluation: for one station and one finished day, who was on duty, who met the quota, and the
+three-day miss flags that follow. The beat job, `run_quota_check` and the demo data all call this module.
+
+Every statement is set-based, so a day costs the same fixed number of queries for ten people or ten thousand.
+A day is claimed with a conditional UPDATE on its StationDay row inside the day's transaction: a second worker
+(or a second run) waits for the first to commit and then finds nothing to do; a run killed half-way rolls back
+and the next run does the whole day. Days are evaluated in order, because a day's miss streak continues the
+previous working day's.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from accounts.models import QUOTA_ROLES, Notification, Role, Station, User
+from pipeline.models import Lead
+
+from .calendar import calendar_entry, settings_for
+from .models import (
+    DailyTally,
+    FlagEvent,
+    FlagEventKind,
+    FlagStatus,
+    Leave,
+    QuotaFlag,
+    QuotaSettings,
+    StationDay,
+)
+
+ONE_DAY = datetime.timedelta(days=1)
+FLAG_AFTER = 3  # consecutive missed working days that raise a flag
+
+
+class Outcome:
+    EVALUATED = "evaluated"
+    ALREADY = "already_evaluated"
+    BEFORE_START = "before_start"
+
+
+@dataclass
+class DayResult:
+    station: Station
+    day: datetime.date
+    outcome: str
+    working_day: bool | None = None
+    on_duty: int = 0
+    met: int = 0
+    missed: int = 0
+    flags_raised: int = 0
+    flags_extended: int = 0
+    emails: list = field(default_factory=list, repr=False)
+
+
+# --- SQL helpers ------------------------------------------------------------------------------------------
+
+
+def _insert_select(model, columns: dict, queryset) -> int:
+    """INSERT INTO <model> (<columns>) SELECT <expressions> FROM <queryset> ON CONFLICT DO NOTHING.
+
+    Django has no INSERT … SELECT; compiling the SELECT with the ORM keeps it portable (PostgreSQL, SQLite) and
+    makes the insert one statement however many rows it writes. Conflicts with a unique constraint are skipped,
+    which is what makes a repeated insert harmless.
+    """
+    aliases = {f"ins_{name}": expression for name, expression in columns.items()}
+    select = queryset.order_by().annotate(**aliases).values(*aliases)
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql} ON CONFLICT DO NOTHING", params
+        )
+        return max(cursor.rowcount, 0)
+
+
+def _sql_format(template: str, **values):
+    """A translated "%(name)s" template as an SQL string expression, each placeholder an ORM expression."""
+    parts = []
+    for index, piece in enumerate(re.split(r"%\((\w+)\)s", template)):
+        if index % 2:
+            parts.append(values[piece])
+        elif piece:
+            parts.append(Value(piece))
+    return Concat(*parts, output_field=CharField())
+
+
+def _text(expression):
+    return Cast(expression, output_field=CharField())
+
+
+PERSON_NAME = Coalesce(NullIf(F("person__display_name"), Value("")), F("person__username"))
+
+
+# --- Who is on duty -----------------------------------------------------------------------------------------
+
+
+def on_duty_people(station, day: datetime.date):
+    """The people the quota applies to at the station on a working day: quota roles, active, joined, not on leave."""
+    return User.objects.filter(
+        station=station, role__in=QUOTA_ROLES, is_active=True, date_joined__lte=day
+    ).exclude(Exists(Leave.objects.covering(day).filter(person=OuterRef("pk"))))
+
+
+def counting_leads(day: datetime.date):
+    return Lead.objects.counting_for_quota().filter(collected_on=day)
+
+
+# --- One station, one day ------------------------------------------------------------------------------------
+
+
+def evaluate_station_day(*, station: Station, day: datetime.date) -> DayResult:
+    """Evaluate one finished day at one station, once. Safe to call twice or from two workers at once."""
+    quota_settings = settings_for(station)
+    entry = calendar_entry(station, day)
+    now = timezone.now()
+    with transaction.atomic():
+        StationDay.objects.bulk_create([StationDay(station=station, day=day)], ignore_conflicts=True)
+        claimed = StationDay.objects.filter(station=station, day=day, evaluated_at__isnull=True).update(
+            evaluated_at=now, working_day=entry.working
+        )
+        if not claimed:  # another worker (or an earlier run) got there first
+            return DayResult(station, day, Outcome.ALREADY)
+        result = DayResult(station, day, Outcome.EVALUATED, working_day=entry.working)
+        _write_tallies(station, day, entry.working, now)
+        if entry.working:
+            _judge(day, quota_settings.quota_per_day, now)
+            result.flags_raised, result.flags_extended = _flag(day, now)
+            result.emails = _notify_raised(day, now)
+        totals = DailyTally.objects.filter(day=day, evaluated_at=now).aggregate(
+            n_on_duty=Count("pk", filter=Q(working_day=True)),
+            n_met=Count("pk", filter=Q(met=True)),
+            n_missed=Count("pk", filter=Q(met=False)),
+        )
+        result.on_duty, result.met, result.missed = totals["n_on_duty"], totals["n_met"], totals["n_missed"]
+        StationDay.objects.filter(station=station, day=day).update(
+            on_duty=result.on_duty,
+            met=result.met,
+            missed=result.missed,
+            flags_raised=result.flags_raised,
+            flags_extended=result.flags_extended,
+        )
+        if result.emails:
+            from accounts.tasks import send_notification_email
+
+            ids = list(result.emails)
+            transaction.on_commit(lambda: [send_notification_email.delay(pk) for pk in ids])
+    return result
+
+
+def _write_tallies(station, day, working: bool, now) -> None:
+    """Make sure everybody on duty has a row for the day, then stamp the day's rows with the verdict's inputs."""
+    people = User.objects.filter(station=station)
+    if working:
+        on_duty = on_duty_people(station, day)
+        _insert_select(
+            DailyTally,
+            {
+                "person": F("pk"),
+                "day": Value(day, output_field=DateField()),
+                "station": F("station_id"),
+                "area": F("area_id"),
+                "leads": Value(0),
+                "counted": Value(0),
+            },
+            on_duty,
+        )
+        working_expression = Case(
+            When(Exists(on_duty.filter(pk=OuterRef("person_id"))), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    else:
+        working_expression = Value(False)
+    # Counted from the leads themselves, not from the live counters: the verdict rests on the source.
+    counted = (
+        counting_leads(day)
+        .filter(collected_by=OuterRef("person_id"))
+        .order_by()
+        .values("collected_by")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    DailyTally.objects.filter(day=day, evaluated_at__isnull=True, person_id__in=people.values("pk")).update(
+        working_day=working_expression,
+        counted_at_evaluation=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
+        evaluated_at=now,
+    )
+
+
+def _judge(day, quota: int, now) -> None:
+    """Met or missed, and the run of misses: it continues the person's previous *working* day, so rest days,
+    leave and days before joining neither break nor extend it."""
+    previous = DailyTally.objects.filter(
+        person_id=OuterRef("person_id"), day__lt=day, working_day=True, evaluated_at__isnull=False
+    ).order_by("-day")
+    missed = Q(counted_at_evaluation__lt=quota)
+    DailyTally.objects.filter(day=day, evaluated_at=now, working_day=True).update(
+        quota=quota,
+        met=Case(When(missed, then=Value(False)), default=Value(True), output_field=BooleanField()),
+        miss_streak=Case(
+            When(missed, then=Coalesce(Subquery(previous.values("miss_streak")[:1]), 0) + 1),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        missed_since=Case(
+            When(missed, then=Coalesce(Subquery(previous.values("missed_since")[:1]), Value(day))),
+            default=Value(None),
+            output_field=DateField(),
+        ),
+    )
+
+
+def _flag(day, now) -> tuple[int, int]:
+    """Raise a flag for every run that reached three missed days; extend the flag of every longer run."""
+    runs = DailyTally.objects.filter(day=day, evaluated_at=now, miss_streak__gte=FLAG_AFTER)
+    day_value = Value(day, output_field=DateField())
+    # The unique (person, first_missed_on) constraint makes this insert skip runs that already have a flag.
+    raised = _insert_select(
+        QuotaFlag,
+        {
+            "person": F("person_id"),
+            "station": F("person__station_id"),
+            "area": F("person__area_id"),
+            "first_missed_on": F("missed_since"),
+            "last_missed_on": day_value,
+            "days_missed": F("miss_streak"),
+            "raised_on": day_value,
+            "status": Value(FlagStatus.OPEN),
+            "created_at": Value(now),
+            "updated_at": Value(now),
+        },
+        runs,
+    )
+    run = runs.filter(person_id=OuterRef("person_id"), missed_since=OuterRef("first_missed_on"))
+    candidates = QuotaFlag.objects.filter(person_id__in=runs.values("person_id"))
+    # `last_missed_on < day` is the conditional part: a flag already carried to this day is left alone.
+    extended = (
+        candidates.filter(last_missed_on__lt=day)
+        .filter(Exists(run))
+        .update(
+            last_missed_on=day,
+            days_missed=Subquery(run.values("miss_streak")[:1]),
+            updated_at=now,
+        )
+    )
+    event_columns = {
+        "flag": F("pk"),
+        "day": day_value,
+        "days_missed": F("days_missed"),
+        "note": Value(""),
+        "at": Value(now),
+    }
+    if raised:
+        _insert_select(
+            FlagEvent,
+            {**event_columns, "kind": Value(FlagEventKind.RAISED)},
+            candidates.filter(raised_on=day, created_at=now),
+        )
+    if extended:
+        _insert_select(
+            FlagEvent,
+            {**event_columns, "kind": Value(FlagEventKind.EXTENDED)},
+            candidates.filter(last_missed_on=day, updated_at=now, raised_on__lt=day),
+        )
+    return raised, extended
+
+
+def flag_link_prefix() -> str:
+    return reverse("quota:flags")
+
+
+def _notify_raised(day, now) -> list[int]:
+    """Tell the area manager of each new flag (the station master where the area has none), in the app and by
+    e-mail. Returns the notifications to e-mail once the day is committed."""
+    new_flags = QuotaFlag.objects.filter(
+        raised_on=day,
+        created_at=now,
+        person_id__in=DailyTally.objects.filter(
+            day=day, evaluated_at=now, miss_streak__gte=FLAG_AFTER
+        ).values("person_id"),
+    )
+    with translation.override(django_settings.LANGUAGE_CODE):
+        template = gettext(
+            "%(person)s has collected no lead for %(days)s working days in a row (%(first)s to %(last)s). "
+            "Please look into it and record what you found."
+        )
+    message = _sql_format(
+        template,
+        person=PERSON_NAME,
+        days=_text(F("days_missed")),
+        first=_text(F("first_missed_on")),
+        last=_text(F("last_missed_on")),
+    )
+    prefix = flag_link_prefix()
+
+    def columns(recipient):
+        return {
+            "recipient": F(recipient),
+            "kind": Value("quota_flag"),
+            "message": message,
+            "link": Concat(Value(prefix), _text(F("pk")), Value("/"), output_field=CharField()),
+            "dedupe_key": Concat(
+                Value("quota_flag:"), _text(F("pk")), Value(":raised"), output_field=CharField()
+            ),
+            "created_at": Value(now),
+        }
+
+    managers = User.objects.filter(area=OuterRef("area"), role=Role.AREA_MANAGER, is_active=True)
+    inserted = _insert_select(
+        Notification,
+        columns("area__people__id"),
+        new_flags.filter(area__people__role=Role.AREA_MANAGER, area__people__is_active=True),
+    )
+    inserted += _insert_select(
+        Notification,
+        columns("station__people__id"),
+        new_flags.exclude(Exists(managers)).filter(
+            station__people__role=Role.STATION_MASTER, station__people__is_active=True
+        ),
+    )
+    if not inserted:
+        return []
+    return list(
+        Notification.objects.filter(kind="quota_flag", created_at=now, dedupe_key__endswith=":raised")
+        .exclude(recipient__email="")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- Many days, many stations ----------------------------------------------------------------------------------
+
+
+def last_evaluated_day(station) -> datetime.date | None:
+    return StationDay.objects.filter(station=station, evaluated_at__isnull=False).aggregate(d=Max("day"))["d"]
+
+
+def pending_days(station, through: datetime.date) -> list[datetime.date]:
+    """Days of the station not evaluated yet, up to `through`, oldest first (from where the rule starts or from
+    the day after the last evaluated day)."""
+    start = settings_for(station).starts_on
+    last = last_evaluated_day(station)
+    if last is not None:
+        start = max(start, last + ONE_DAY)
+    return [start + ONE_DAY * i for i in range((through - start).days + 1)]
+
+
+def evaluate_station_through(*, station: Station, through: datetime.date) -> list[DayResult]:
+    """Evaluate every day of the station not yet evaluated, up to `through`, in order. Each day commits on its
+    own, so a run stopped half-way keeps the days it finished and the next run carries on."""
+    return [evaluate_station_day(station=station, day=day) for day in pending_days(station, through)]
+
+
+def last_due_day(station: Station, quota_settings: QuotaSettings, now: datetime.datetime) -> datetime.date:
+    """The latest day the beat may evaluate at `now`: yesterday (station time) once the evaluation hour has
+    passed, the day before otherwise."""
+    local = timezone.localtime(now, station.tz)
+    yesterday = local.date() - ONE_DAY
+    return yesterday if local.hour >= quota_settings.evaluation_hour else yesterday - ONE_DAY
+
+
+def has_finished(station: Station, day: datetime.date, now: datetime.datetime) -> bool:
+    return day < station.local_date(now)
+
+
+def stations_with_settings(stations=None) -> list[Station]:
+    """Stations with their quota settings attached, creating missing settings (defaults) in one statement."""
+    stations = list(stations if stations is not None else Station.objects.order_by("pk"))
+    by_station = {q.station_id: q for q in QuotaSettings.objects.filter(station__in=stations)}
+    missing = [s for s in stations if s.pk not in by_station]
+    if missing:
+        QuotaSettings.objects.bulk_create(
+            [QuotaSettings(station=s, starts_on=s.local_date(s.created_at)) for s in missing],
+            ignore_conflicts=True,
+        )
+        by_station = {q.station_id: q for q in QuotaSettings.objects.filter(station__in=stations)}
+    for station in stations:
+        station._quota_settings_cache = by_station[station.pk]
+    return stations
