@@ -12,6 +12,13 @@ app.autodiscover_tasks()
 # The one beat schedule. Beat keeps UTC; every job computes each station's local business date itself and
 # takes explicit dates, so a late or repeated run is harmless.
 app.conf.beat_schedule = {
+    # Daily lead quota, every 15 minutes: evaluate each station's finished days once the station's evaluation
+    # hour has passed (local time, computed per station from this UTC tick) and send the afternoon reminders.
+    # Every quarter hour so stations in any time zone (half-hour offsets too) are served on time.
+    "quota-tick": {
+        "task": "quota.tasks.quota_tick",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every morning (06:00 in China): plan each maintained customer's due return visit and tell its owner.
     "visits-return-visits": {
         "task": "visits.tasks.plan_return_visits_all",
