@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import HQ_ROLES, Role, User
 
-from . import transitions
+from . import screening, transitions
 from .models import (
     Client,
     ClientCompetitorVolume,
@@ -123,6 +123,8 @@ def survey_record(
         ClientCompetitorVolume.objects.update_or_create(
             client=client, competitor=competitor, month=month, defaults={"monthly": int(monthly)}
         )
+    # Contacts and competitor volumes feed the screening figures (difficulty, competitor totals, priority).
+    screening.refresh(client)
     return survey
 
 

@@ -329,6 +329,13 @@ def record_create(
     return record
 
 
+@transaction.atomic
+def photo_add(*, record: VisitRecord, by: User, image) -> VisitPhoto:
+    require_actor(by, record.client)
+    _check_photo(image)
+    return VisitPhoto.objects.create(record=record, image=image)
+
+
 # --- Return-visit cadence -------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,539 @@
+"""Pages of steps 3-10: the client page with its timeline, the step-record forms, the printable proposal, the
+kanban board and the funnel. Each view looks the client up through `visible_to`, parses a form, calls a
+service, and renders or redirects."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Area, User
+from accounts.permissions import role_required
+
+from . import forms_loop as forms
+from . import steps, transitions
+from .funnel import funnel
+from .models import Client, Contract, Proposal, StageChange, TrialShipment
+from .models.loop import LOOP, DropReason, Stage
+from .timeline import timeline_for
+
+LOOP_ROLES = tuple(transitions.LOOP_ROLES)
+KANBAN_CARDS_PER_COLUMN = 50
+
+
+def _client(request, pk) -> Client:
+    return get_object_or_404(
+        Client.objects.visible_to(request.user).select_related("station", "area", "owner"), pk=pk
+    )
+
+
+def _report(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: by field where the form has it, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _done(request, client, message):
+    messages.success(request, message)
+    return redirect("pipeline:client_detail", client.pk)
+
+
+def _profile_include(client) -> dict | None:
+    """The client-record block (contacts, parcel profile, screening), when that part of the product is here."""
+    try:
+        get_template("pipeline/includes/client_profile.html")
+        from .screening import client_profile_context
+    except (TemplateDoesNotExist, ImportError):
+        return None
+    return client_profile_context(client)
+
+
+# --- The client page ---------------------------------------------------------------------------------------
+
+
+@login_required
+def client_detail(request, pk):
+    client = _client(request, pk)
+    can_act = transitions.can_move(request.user)
+    targets = transitions.legal_targets(client)
+    nxt = transitions.next_stage(client.stage)
+    context = {
+        "client": client,
+        "can_act": can_act,
+        "loop": [(s, Stage(s).label) for s in LOOP],
+        "loop_index": LOOP.index(client.stage) if client.stage in LOOP else -1,
+        "next_stage": nxt,
+        "next_label": Stage(nxt).label if nxt else "",
+        "missing": transitions.missing_for_next_step(client),
+        "move_form": forms.MoveForm(
+            targets=targets,
+            initial={"to": nxt or (targets[0] if targets else ""), "expected_from": client.stage},
+        ),
+        "reason_targets": [t for t in targets if transitions.needs_reason(client.stage, t)],
+        "proposals": client.proposals.prefetch_related("lines").select_related("by")[:10],
+        "shipments": client.trial_shipments.all()[:10],
+        "contracts": client.contracts.all()[:5],
+        "evaluations": client.evaluations.all()[:12],
+        "opportunities": client.opportunities.all()[:10],
+        "timeline": timeline_for(client),
+        "profile": _profile_include(client),
+        "tier_form": forms.TierForm(initial={"tier": client.tier}),
+        "relationship_form": forms.RelationshipForm(initial={"to": client.relationship_stage}),
+        "owner_form": forms.OwnerTransferForm(user=request.user) if can_act else None,
+        "stage_dropped": client.stage == Stage.DROPPED,
+    }
+    return render(request, "pipeline/client_detail.html", context)
+
+
+@require_POST
+@role_required(*LOOP_ROLES)
+def client_move(request, pk):
+    client = _client(request, pk)
+    form = forms.MoveForm(request.POST, targets=transitions.legal_targets(client))
+    if not form.is_valid():
+        messages.error(request, _("Choose where the client goes."))
+        return redirect("pipeline:client_detail", client.pk)
+    try:
+        transitions.move(
+            client=client,
+            to=form.cleaned_data["to"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            drop_reason=form.cleaned_data["drop_reason"],
+            expected_from=form.cleaned_data["expected_from"] or None,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("pipeline:client_detail", client.pk)
+    return _done(request, client, _("Moved to «%(stage)s».") % {"stage": Stage(client.stage).label})
+
+
+# --- Step-record forms -------------------------------------------------------------------------------------
+
+
+def _step_form(request, client, form, title, write, *, intro="", formset=None, multipart=False):
+    """Render a step-record form; on a valid POST call `write` and go back to the client page."""
+    if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
+        try:
+            write()
+        except ValidationError as exc:
+            _report(form, exc)
+        else:
+            return _done(request, client, _("Saved."))
+    return render(
+        request,
+        "pipeline/step_form.html",
+        {
+            "client": client,
+            "form": form,
+            "formset": formset,
+            "title": title,
+            "intro": intro,
+            "multipart": multipart,
+        },
+    )
+
+
+@role_required(*LOOP_ROLES)
+def survey_new(request, pk):
+    client = _client(request, pk)
+    form = forms.SurveyForm(request.POST or None, initial={"company_type": client.company_type})
+
+    def write():
+        d = form.cleaned_data
+        steps.survey_record(
+            client=client,
+            by=request.user,
+            company_type=d["company_type"],
+            decision_structure=d["decision_structure"],
+            competitors_notes=d["competitors_notes"],
+            notes=d["notes"],
+            contacts=form.contacts(),
+            competitor_volumes=[(d["competitor"], d["competitor_monthly"])] if d.get("competitor") else [],
+        )
+
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Survey"),
+        write,
+        intro=_(
+            "Company type, decision structure, the key decision maker and an insider, and who serves them now."
+        ),
+    )
+
+
+@role_required(*LOOP_ROLES)
+def needs_new(request, pk):
+    client = _client(request, pk)
+    latest = client.needs_analyses.first()
+    initial = {f: getattr(latest, f) for f in forms.NeedsForm.Meta.fields} if latest else None
+    form = forms.NeedsForm(request.POST or None, initial=initial)
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Needs analysis"),
+        lambda: steps.needs_record(client=client, by=request.user, **form.cleaned_data),
+        intro=_(
+            "Needs by layer, then the TQCSO view: time, quality, cost, service, openness of information."
+        ),
+    )
+
+
+@role_required(*LOOP_ROLES)
+def proposal_new(request, pk):
+    client = _client(request, pk)
+    base = None
+    if request.GET.get("from"):
+        base = get_object_or_404(Proposal.objects.filter(client=client), pk=request.GET["from"])
+    initial = (
+        {"title": base.title, "summary": base.summary, "service_commitments": base.service_commitments}
+        if base
+        else None
+    )
+    lines_initial = (
+        [
+            {
+                "product": li.product,
+                "route": li.route,
+                "unit_price": li.unit_price,
+                "discount": li.discount,
+                "volume_from": li.volume_from,
+            }
+            for li in base.lines.all()
+        ]
+        if base
+        else None
+    )
+    form = forms.ProposalForm(request.POST or None, initial=initial)
+    formset = forms.QuoteLineFormSet(request.POST or None, initial=lines_initial, prefix="lines")
+
+    def write():
+        lines = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("product")]
+        try:
+            steps.proposal_create(client=client, by=request.user, lines=lines, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "lines" in exc.error_dict:
+                formset._non_form_errors = formset.error_class(exc.message_dict.pop("lines"))
+                rest = {k: v for k, v in exc.message_dict.items() if k != "lines"}
+                if rest:
+                    raise ValidationError(rest)
+                raise ValidationError("")
+            raise
+
+    title = _("New version of «%(title)s»") % {"title": base.title} if base else _("New proposal")
+    return _step_form(request, client, form, title, write, formset=formset)
+
+
+@login_required
+def proposal_detail(request, pk):
+    proposal = get_object_or_404(
+        Proposal.objects.visible_to(request.user).select_related("client", "by").prefetch_related("lines"),
+        pk=pk,
+    )
+    form = forms.ProposalStatusForm(request.POST or None, initial={"status": proposal.status})
+    if request.method == "POST":
+        if not transitions.can_move(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                steps.proposal_set_status(
+                    proposal=proposal, by=request.user, status=form.cleaned_data["status"]
+                )
+            except ValidationError as exc:
+                _report(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("pipeline:proposal_detail", proposal.pk)
+    versions = Proposal.objects.filter(client=proposal.client).only("pk", "version", "status", "created_at")
+    return render(
+        request,
+        "pipeline/proposal_detail.html",
+        {"proposal": proposal, "client": proposal.client, "form": form, "versions": versions},
+    )
+
+
+@login_required
+def proposal_print(request, pk):
+    proposal = get_object_or_404(
+        Proposal.objects.visible_to(request.user)
+        .select_related("client", "client__station", "by")
+        .prefetch_related("lines"),
+        pk=pk,
+    )
+    return render(request, "pipeline/proposal_print.html", {"proposal": proposal, "client": proposal.client})
+
+
+@role_required(*LOOP_ROLES)
+def shipment_new(request, pk):
+    client = _client(request, pk)
+    form = forms.TrialShipmentForm(request.POST or None, initial={"sent_on": client.station.local_date()})
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Trial shipment"),
+        lambda: steps.trial_shipment_create(client=client, by=request.user, **form.cleaned_data),
+        intro=_("Record the parcels when they leave; add the results when they have arrived."),
+    )
+
+
+@role_required(*LOOP_ROLES)
+def shipment_results(request, pk):
+    shipment = get_object_or_404(
+        TrialShipment.objects.visible_to(request.user).select_related("client"), pk=pk
+    )
+    form = forms.TrialResultsForm(
+        request.POST or None,
+        initial={
+            "on_time_count": shipment.on_time_count,
+            "damaged_count": shipment.damaged_count,
+            "feedback": shipment.feedback,
+        },
+    )
+    return _step_form(
+        request,
+        shipment.client,
+        form,
+        _("Trial results: %(count)s parcels sent on %(date)s")
+        % {"count": shipment.parcel_count, "date": shipment.sent_on},
+        lambda: steps.trial_shipment_results(shipment=shipment, by=request.user, **form.cleaned_data),
+    )
+
+
+@role_required(*LOOP_ROLES)
+def contract_new(request, pk):
+    client = _client(request, pk)
+    today = client.station.local_date()
+    form = forms.ContractForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"signed_on": today, "starts_on": today, "ends_on": today.replace(year=today.year + 1)},
+    )
+
+    def write():
+        d = form.cleaned_data
+        steps.contract_create(
+            client=client, by=request.user, **{**d, "attachment": d.get("attachment") or None}
+        )
+
+    return _step_form(request, client, form, _("Contract"), write, multipart=True)
+
+
+@login_required
+def contract_attachment(request, pk):
+    contract = get_object_or_404(Contract.objects.visible_to(request.user), pk=pk)
+    if not contract.attachment:
+        raise Http404
+    return FileResponse(
+        contract.attachment.open("rb"),
+        as_attachment=True,
+        filename=contract.attachment.name.rsplit("/", 1)[-1],
+    )
+
+
+@role_required(*LOOP_ROLES)
+def evaluation_new(request, pk):
+    client = _client(request, pk)
+    form = forms.EvaluationForm(
+        request.POST or None, initial={"month": client.station.local_date().replace(day=1)}
+    )
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Evaluation: actual against committed volume"),
+        lambda: steps.evaluation_record(client=client, by=request.user, **form.cleaned_data),
+    )
+
+
+@role_required(*LOOP_ROLES)
+def opportunity_new(request, pk):
+    client = _client(request, pk)
+    form = forms.OpportunityForm(request.POST or None, initial={"reopen": client.stage == Stage.ARCHIVE})
+    if client.stage != Stage.ARCHIVE:
+        del form.fields["reopen"]
+
+    def write():
+        d = form.cleaned_data
+        steps.opportunity_create(client=client, by=request.user, reopen=d.pop("reopen", False), **d)
+
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Secondary development"),
+        write,
+        intro=_("More products, more routes or more branches of a customer we already serve."),
+    )
+
+
+# --- Key account -----------------------------------------------------------------------------------------------
+
+
+@role_required(*LOOP_ROLES)
+def owner_transfer(request, pk):
+    client = _client(request, pk)
+    form = forms.OwnerTransferForm(request.POST or None, user=request.user)
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Hand the client to another owner"),
+        lambda: steps.owner_transfer(client=client, by=request.user, **form.cleaned_data),
+    )
+
+
+@require_POST
+@role_required(*LOOP_ROLES)
+def tier_set(request, pk):
+    client = _client(request, pk)
+    form = forms.TierForm(request.POST)
+    if form.is_valid():
+        try:
+            steps.tier_set(client=client, by=request.user, tier=form.cleaned_data["tier"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Choose tier A, B or C."))
+    return redirect("pipeline:client_detail", client.pk)
+
+
+@role_required(*LOOP_ROLES)
+def relationship_set(request, pk):
+    client = _client(request, pk)
+    form = forms.RelationshipForm(request.POST or None, initial={"to": client.relationship_stage})
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Relationship stage"),
+        lambda: steps.relationship_set(client=client, by=request.user, **form.cleaned_data),
+    )
+
+
+@role_required(*LOOP_ROLES)
+def regression_new(request, pk):
+    client = _client(request, pk)
+    form = forms.RegressionForm(request.POST or None, initial={"occurred_on": client.station.local_date()})
+    return _step_form(
+        request,
+        client,
+        form,
+        _("Regression or interruption"),
+        lambda: steps.regression_record(client=client, by=request.user, **form.cleaned_data),
+        intro=_(
+            "Controllable: a competitor's price or service, our service falling short, a complaint not handled."
+        ),
+    )
+
+
+# --- Kanban and funnel --------------------------------------------------------------------------------------------
+
+
+def _filtered_clients(request):
+    """The caller's clients, filtered by area and owner from the query string; also returns the filter state."""
+    user = request.user
+    qs = Client.objects.visible_to(user).active()
+    areas = Area.objects.visible_to(user).select_related("station").order_by("station__code", "name")
+    owners = User.objects.visible_to(user).filter(owned_clients__isnull=False).distinct().order_by("username")
+    area_id = request.GET.get("area") or ""
+    owner = request.GET.get("owner") or ""
+    if area_id.isdigit():
+        qs = qs.filter(area_id=int(area_id))
+    if owner == "me":
+        qs = qs.filter(owner=user)
+    elif owner.isdigit():
+        qs = qs.filter(owner_id=int(owner))
+    return qs, {"areas": areas, "owners": owners, "area": area_id, "owner": owner}
+
+
+@role_required(*LOOP_ROLES)
+def kanban(request):
+    clients, filters = _filtered_clients(request)
+    counts = dict(clients.order_by().values_list("stage").annotate(n=Count("pk")))
+    last_drop = (
+        StageChange.objects.filter(client=OuterRef("pk"), to_stage=Stage.DROPPED)
+        .order_by("-at", "-pk")
+        .values("from_stage")[:1]
+    )
+    # One query for every column: the oldest cards of each stage first (they are the ones stuck).
+    cards = (
+        clients.select_related("owner")
+        .annotate(
+            row=Window(
+                RowNumber(), partition_by=F("stage"), order_by=[F("stage_entered_at").asc(), F("pk").asc()]
+            ),
+            left_from=Subquery(last_drop),
+        )
+        .filter(row__lte=KANBAN_CARDS_PER_COLUMN)
+        .only("pk", "name", "stage", "stage_entered_at", "tier", "owner__username", "owner__display_name")
+    )
+    columns = {stage: [] for stage in [*LOOP, Stage.DROPPED]}
+    now = timezone.now()
+    for card in cards:
+        card.days = (now - card.stage_entered_at).days
+        columns[card.stage].append(card)
+    board = [
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "cards": cards_,
+            "count": counts.get(stage, 0),
+            "more": counts.get(stage, 0) - len(cards_),
+            "index": LOOP.index(stage) if stage in LOOP else -1,
+        }
+        for stage, cards_ in columns.items()
+    ]
+    return render(
+        request,
+        "pipeline/kanban.html",
+        {
+            "board": board,
+            "stages": [(s, Stage(s).label) for s in [*LOOP, Stage.DROPPED]],
+            "loop": list(LOOP),
+            "drop_reasons": DropReason.choices,
+            "total": sum(counts.values()),
+            **filters,
+        },
+    )
+
+
+@role_required(*LOOP_ROLES)
+def funnel_page(request):
+    clients, filters = _filtered_clients(request)
+    today = timezone.localdate()
+    start = parse_date(request.GET.get("start") or "") or today - timedelta(days=365)
+    end = parse_date(request.GET.get("end") or "") or today
+    error = ""
+    if start > end:
+        error = _("The period ends before it starts; showing the last twelve months.")
+        start, end = today - timedelta(days=365), today
+    clients = clients.filter(created_at__date__gte=start, created_at__date__lte=end)
+    result = funnel(clients)
+    widest = max([s.reached for s in result.steps] + [1])
+    for step in result.steps:
+        step.width = round(100 * step.reached / widest) if widest else 0
+    return render(
+        request,
+        "pipeline/funnel.html",
+        {"funnel": result, "start": start, "end": end, "error": error, **filters},
+    )
