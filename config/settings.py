@@ -248,6 +248,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets shared by several fields get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LoopStageEnum": "pipeline.models.loop.Stage",
+        "RelationshipStageEnum": "pipeline.models.clients.RelationshipStage",
+        "VisitKindEnum": "visits.models.VisitKind",
+        "VisitPlanStatusEnum": "visits.models.PlanStatus",
+        "ProposalStatusEnum": "pipeline.models.loop.ProposalStatus",
+        "OpportunityKindEnum": "pipeline.models.loop.OpportunityKind",
+        "OpportunityStatusEnum": "pipeline.models.loop.OpportunityStatus",
+        "RegressionKindEnum": "pipeline.models.loop.RegressionKind",
+    },
 }
 
 LOGGING = {
