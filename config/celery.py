@@ -24,4 +24,19 @@ app.conf.beat_schedule = {
         "task": "visits.tasks.plan_return_visits_all",
         "schedule": crontab(hour=22, minute=0),
     },
+    # Satisfaction. Survey links go out at 09:00 China time (01:00 UTC), when people read their mail;
+    # reminders an hour later; each job is safe to run twice (see satisfaction/services/surveys.py).
+    "satisfaction-due-campaigns": {
+        "task": "satisfaction.tasks.send_due_campaigns",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "satisfaction-survey-reminders": {
+        "task": "satisfaction.tasks.send_survey_reminders",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Hourly: overdue complaints go to the area manager, then to the station master.
+    "satisfaction-complaint-escalation": {
+        "task": "satisfaction.tasks.escalate_overdue_complaints",
+        "schedule": crontab(minute=5),
+    },
 }

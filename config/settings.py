@@ -204,6 +204,17 @@ else:  # Django 5.2 (Python 3.11 fallback)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lantou@localhost")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")  # for links in e-mails (survey links)
 
+# --- Satisfaction ---------------------------------------------------------------------------------------------
+# Hours a complaint may stay unresolved, by severity; past that the hourly job escalates it (docs/satisfaction.md).
+SATISFACTION_COMPLAINT_HOURS = {
+    "high": env_int("COMPLAINT_HOURS_HIGH", 24),
+    "medium": env_int("COMPLAINT_HOURS_MEDIUM", 48),
+    "low": env_int("COMPLAINT_HOURS_LOW", 72),
+}
+SATISFACTION_SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30)  # default validity of a survey link
+SATISFACTION_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 5)  # default delay before a reminder
+SATISFACTION_HEALTH_THRESHOLD = env_int("HEALTH_THRESHOLD", 60)  # relationship health below this is listed
+
 # --- Visits ---------------------------------------------------------------------------------------------------
 # Days between return visits (定期回访) by tier: A monthly, B quarterly, C half-yearly; no tier counts as C.
 RETURN_VISIT_CADENCE_DAYS = {
@@ -258,6 +269,14 @@ SPECTACULAR_SETTINGS = {
         "OpportunityKindEnum": "pipeline.models.loop.OpportunityKind",
         "OpportunityStatusEnum": "pipeline.models.loop.OpportunityStatus",
         "RegressionKindEnum": "pipeline.models.loop.RegressionKind",
+        "ComplaintStatusEnum": "satisfaction.models.complaints.ComplaintStatus",
+        "ComplaintChannelEnum": "satisfaction.models.complaints.Channel",
+        "ComplaintCategoryEnum": "satisfaction.models.complaints.Category",
+        "ComplaintSeverityEnum": "satisfaction.models.complaints.Severity",
+        "QuestionnaireStatusEnum": "satisfaction.models.surveys.QuestionnaireStatus",
+        "CampaignStatusEnum": "satisfaction.models.surveys.CampaignStatus",
+        "SurveyResponseChannelEnum": "satisfaction.models.surveys.ResponseChannel",
+        "IndicatorReadingSourceEnum": "satisfaction.models.indicators.ReadingSource",
     },
 }
 

@@ -1,0 +1,140 @@
+"""Factories for satisfaction tests. Records that rules produce (responses, warnings, escalations) are made
+through the services in the tests themselves; these build the starting points."""
+
+from datetime import datetime, time
+from decimal import Decimal
+
+import factory
+import pytest
+from django.utils import timezone
+
+from pipeline.models import Client, ClientContact, Stage
+from pipeline.models.clients import RelationshipStage
+from satisfaction.models import Dimension, Indicator, QuestionKind
+from satisfaction.services import surveys
+
+
+class SatClientFactory(factory.django.DjangoModelFactory):
+    """A signed key account: in follow-up, stable cooperation, tier A."""
+
+    class Meta:
+        model = Client
+
+    name = factory.Sequence(lambda n: f"满意度客户{n}有限公司")
+    normalized_name = factory.LazyAttribute(lambda o: o.name)
+    area = None
+    station = factory.LazyAttribute(lambda o: o.area.station if o.area else None)
+    stage = Stage.FOLLOW_UP
+    tier = "A"
+    relationship_stage = RelationshipStage.STABLE
+    industry = "电商"
+
+
+class SatContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClientContact
+
+    client = factory.SubFactory(SatClientFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    email = factory.Sequence(lambda n: f"contact{n}@example.com")
+    role = "decision_maker"
+
+
+STANDARD_INDICATORS = {
+    "on_time_rate": ("准时率", "On-time rate", "%", "higher", "95"),
+    "damage_rate": ("破损率", "Damage rate", "%", "lower", "0.5"),
+}
+
+
+def indicator(code: str = "on_time_rate") -> Indicator:
+    name, name_en, unit, direction, threshold = STANDARD_INDICATORS[code]
+    found, _created = Indicator.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "name_en": name_en,
+            "unit": unit,
+            "direction": direction,
+            "threshold": Decimal(threshold),
+            "active": True,
+        },
+    )
+    return found
+
+
+QUESTIONS = [
+    {
+        "kind": QuestionKind.SCALE,
+        "dimension": Dimension.TIME,
+        "text": "时效满意吗？",
+        "text_en": "Delivery times?",
+    },
+    {
+        "kind": QuestionKind.SCALE,
+        "dimension": Dimension.QUALITY,
+        "text": "质量满意吗？",
+        "text_en": "Quality?",
+    },
+    {"kind": QuestionKind.SCALE, "dimension": Dimension.COST, "text": "价格满意吗？", "text_en": "Prices?"},
+    {
+        "kind": QuestionKind.SCALE,
+        "dimension": Dimension.SERVICE,
+        "text": "服务满意吗？",
+        "text_en": "Service?",
+    },
+    {
+        "kind": QuestionKind.SCALE,
+        "dimension": Dimension.OPENNESS,
+        "text": "信息透明吗？",
+        "text_en": "Information?",
+    },
+    {
+        "kind": QuestionKind.TEXT,
+        "dimension": "",
+        "text": "还有什么建议？",
+        "text_en": "Anything else?",
+        "required": False,
+    },
+]
+
+
+def at(day, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def draft(by, **overrides):
+    fields = {"title": "满意度调查", "title_en": "Satisfaction survey", "questions": QUESTIONS}
+    fields.update(overrides)
+    return surveys.questionnaire_create(by=by, **fields)
+
+
+def scores(questionnaire, values: dict | int = 4, text: str = "") -> list[surveys.AnswerInput]:
+    """Answers: `values` is one score for every five-point question, or {dimension: score}."""
+    answers = []
+    for question in questionnaire.questions.all():
+        if question.kind == QuestionKind.SCALE:
+            score = values if isinstance(values, int) else values.get(question.dimension, 4)
+            answers.append(surveys.AnswerInput(question_id=question.pk, score=score))
+        else:
+            answers.append(surveys.AnswerInput(question_id=question.pk, text=text))
+    return answers
+
+
+def approved(*, by, approver, pilot_clients, now):
+    """A questionnaire taken through its pilot (one response) and approved."""
+    questionnaire = draft(by)
+    campaign = surveys.pilot_start(by=by, questionnaire=questionnaire, clients=pilot_clients, now=now)
+    invitation = campaign.invitations.first()
+    surveys.response_submit(invitation=invitation, answers=scores(questionnaire, 4), now=now)
+    return surveys.questionnaire_approve(by=approver, questionnaire=questionnaire, review="试点顺利", now=now)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Queued tasks (e-mails) run in place, so tests see their outcome in mail.outbox."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
