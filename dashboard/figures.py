@@ -1,31 +1,87 @@
-"""The numbers behind the dashboards and notices, read from the daily tallies and the client records.
+"""The numbers behind the dashboards and notices, read from the quota app's daily tables and the client records.
 
-Nothing here scans leads: per person and day, `quota.DailyTally` already holds how many leads were collected
-and, once the daily evaluation ran, whether it was a working day and whether the quota was met. For days not
-evaluated yet (today, or before the job ran) the quota is judged live: a working day by the calendar, met
-once one lead that counts has arrived.
+Nothing here scans leads. Per person and day `quota.DailyTally` holds how many leads were collected (kept current
+as leads arrive); per station and day `quota.StationDay` says whether the daily evaluation has judged the day,
+and once it has, the tallies carry the verdicts (`working_day`, `met`, `miss_streak`). Days the evaluation has not
+judged yet (today, or before the job ran) are judged live the same way the evaluation will: the station's work
+calendar, the people on duty (joined, active, not on leave) and the station's leads-per-day quota.
 """
 
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from accounts.models import QUOTA_ROLES, Station, User
 from pipeline.models import Client
 from pipeline.models.loop import LOOP, Stage
-from quota.models import DailyTally
+from quota.calendar import entry_for, settings_for
+from quota.models import CalendarDay, DailyTally, Leave, QuotaSettings, StationDay
 
 from . import sections
-from .calendar import is_working_day
 from .periods import Period
-
-# Beyond this, a streak shows as this many days: nobody needs the exact length of a three-month silence.
-STREAK_LOOKBACK_DAYS = 92
 
 
 def _ratio(part, whole):
     return None if not whole else round(part / whole, 4)
+
+
+class LiveJudge:
+    """Judges, for days the evaluation has not judged yet, who was due and who met the quota, per station."""
+
+    def __init__(self, stations, first: datetime.date, last: datetime.date, people=None):
+        self.first, self.last = first, last
+        ids = [s.pk for s in stations]
+        known = {q.station_id: q for q in QuotaSettings.objects.filter(station_id__in=ids)}
+        self.settings = {}
+        for s in stations:
+            if len(stations) == 1 and s.pk not in known:
+                known[s.pk] = settings_for(s)
+            self.settings[s.pk] = known.get(s.pk) or QuotaSettings(
+                station=s, starts_on=s.local_date(s.created_at)
+            )
+        overrides = {
+            (o.station_id, o.day): o
+            for o in CalendarDay.objects.filter(station_id__in=ids, day__range=(first, last))
+        }
+        self.evaluated = {
+            (station_id, day): working
+            for station_id, day, working in StationDay.objects.filter(
+                station_id__in=ids, day__range=(first, last), evaluated_at__isnull=False
+            ).values_list("station_id", "day", "working_day")
+        }
+        self.working = {}
+        for s in stations:
+            settings = self.settings[s.pk]
+            day = first
+            while day <= last:
+                self.working[s.pk, day] = entry_for(day, settings, overrides.get((s.pk, day))).working
+                day += datetime.timedelta(days=1)
+        leave_qs = Leave.objects.filter(first_day__lte=last, last_day__gte=first)
+        leave_qs = (
+            leave_qs.filter(person_id__in=people)
+            if people is not None
+            else leave_qs.filter(person__station_id__in=ids)
+        )
+        self.leave = list(leave_qs.values_list("person_id", "first_day", "last_day"))
+
+    def is_evaluated(self, station_id, day) -> bool:
+        return (station_id, day) in self.evaluated
+
+    def is_live_working_day(self, station_id, day) -> bool:
+        """Not judged yet, and a working day under the rule at the station."""
+        if (station_id, day) in self.evaluated:
+            return False
+        return self.working.get((station_id, day), False) and day >= self.settings[station_id].starts_on
+
+    def quota(self, station_id) -> int:
+        return self.settings[station_id].quota_per_day
+
+    def on_leave(self, person_id, day) -> bool:
+        return any(p == person_id and a <= day <= b for p, a, b in self.leave)
+
+    def is_due(self, person: dict, day) -> bool:
+        return person["date_joined"] <= day and not self.on_leave(person["id"], day)
 
 
 def _members(station_ids, area=None):
@@ -38,59 +94,52 @@ def _members(station_ids, area=None):
     )
 
 
-def _tallies(station_ids, area=None):
-    qs = DailyTally.objects.filter(station_id__in=station_ids)
-    return qs.filter(area=area) if area is not None else qs
-
-
-def _by_day(tallies, start, end) -> dict:
-    """Per day of [start, end]: leads, counted, and the evaluation's due/met counts if it ran."""
-    rows = (
-        tallies.filter(day__range=(start, end))
-        .values("day")
-        .annotate(
-            evaluated=Count("pk", filter=Q(evaluated_at__isnull=False)),
-            leads_sum=Sum("leads"),
-            counted_sum=Sum("counted"),
-        )
-    )
-    return {r["day"]: r for r in rows}
-
-
-def _live_days(period: Period, per_day: dict) -> list[datetime.date]:
-    """Working days of the period (and the dashboard's day) that the evaluation has not judged yet."""
-    days = set(period.days) | {period.day}
-    return sorted(d for d in days if not (per_day.get(d) or {}).get("evaluated") and is_working_day(d))
-
-
 def station_figures(*, station: Station, area=None, period: Period, full: bool = True) -> dict:
     """The dashboard of one station, or of one of its areas: per person, per area, trend, funnel and more."""
     members = _members([station.pk], area)
-    tallies = _tallies([station.pk], area)
-    per_day = _by_day(tallies, min(period.trend_start, period.day), max(period.end, period.day))
-    live_days = _live_days(period, per_day)
-    live_rows = defaultdict(int)  # (person, day) -> counted, for the days judged live
-    if live_days:
-        for person_id, day, counted in tallies.filter(day__in=live_days).values_list(
+    tallies = DailyTally.objects.filter(station=station)
+    if area is not None:
+        tallies = tallies.filter(area=area)
+    first, last = min(period.trend_start, period.day), max(period.end, period.day)
+    judge = LiveJudge([station], first, last, people=[m["id"] for m in members])
+    quota = judge.quota(station.pk)
+
+    per_day = {
+        r["day"]: r
+        for r in tallies.filter(day__range=(first, last))
+        .values("day")
+        .annotate(leads_sum=Sum("leads"), counted_sum=Sum("counted"))
+    }
+    in_period = set(period.days)
+    all_live = [
+        first + datetime.timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if judge.is_live_working_day(station.pk, first + datetime.timedelta(days=i))
+    ]
+    live_days = [d for d in all_live if d in in_period or d == period.day]
+    live_counted = defaultdict(int)  # (person, day) -> counted, on the days judged live
+    if all_live:
+        for person_id, day, counted in tallies.filter(day__in=all_live).values_list(
             "person_id", "day", "counted"
         ):
-            live_rows[person_id, day] += counted
+            live_counted[person_id, day] += counted
 
     # Per person and area over the period (a person who changed areas counts in each for their days there).
     grouped = (
         tallies.filter(day__range=(period.start, period.end))
         .values("person_id", "area_id")
         .annotate(
-            due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False)),
-            met_count=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
+            # Judged days only: the days judged live are added below, never both.
+            due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False) & ~Q(day__in=all_live)),
+            met_count=Count("pk", filter=Q(met=True, evaluated_at__isnull=False) & ~Q(day__in=all_live)),
             leads_sum=Sum("leads"),
             counted_sum=Sum("counted"),
         )
     )
-    today_rows = {
+    day_rows = {
         r["person_id"]: r
         for r in tallies.filter(day=period.day).values(
-            "person_id", "leads", "counted", "working_day", "met", "evaluated_at"
+            "person_id", "area_id", "leads", "counted", "working_day", "met", "evaluated_at"
         )
     }
 
@@ -101,7 +150,6 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
             "username": m["username"],
             "role": m["role"],
             "area": m["area_id"],
-            "date_joined": m["date_joined"],
             "leads": 0,
             "counted": 0,
             "met_quota": None,
@@ -109,63 +157,56 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
             "counted_period": 0,
             "due_days": 0,
             "met_days": 0,
+            "miss_streak": 0,
+            "open_flag": None,
         }
         for m in members
     }
-    areas = defaultdict(
-        lambda: {"leads": 0, "leads_period": 0, "counted_period": 0, "due_days": 0, "met_days": 0}
-    )
+    empty_area = {"leads": 0, "leads_period": 0, "counted_period": 0, "due_days": 0, "met_days": 0}
+    areas = defaultdict(lambda: dict(empty_area))
     for r in grouped:
-        area_totals = areas[r["area_id"]]
-        area_totals["leads_period"] += r["leads_sum"]
-        area_totals["counted_period"] += r["counted_sum"]
-        area_totals["due_days"] += r["due"]
-        area_totals["met_days"] += r["met_count"]
+        totals = areas[r["area_id"]]
+        totals["leads_period"] += r["leads_sum"]
+        totals["counted_period"] += r["counted_sum"]
+        totals["due_days"] += r["due"]
+        totals["met_days"] += r["met_count"]
         person = people.get(r["person_id"])
         if person is not None:
             person["leads_period"] += r["leads_sum"]
             person["counted_period"] += r["counted_sum"]
             person["due_days"] += r["due"]
             person["met_days"] += r["met_count"]
-
-    in_period = set(period.days)
-    for person in people.values():
+    for m in members:
+        person = people[m["id"]]
         for day in live_days:
-            if day not in in_period or person["date_joined"] > day:
-                continue
-            person["due_days"] += 1
-            met = live_rows.get((person["person"], day), 0) >= 1
-            person["met_days"] += met
-            areas[person["area"]]["due_days"] += 1
-            areas[person["area"]]["met_days"] += met
-
-    for person_id, person in people.items():
-        row = today_rows.get(person_id)
+            if day in in_period and judge.is_due(m, day):
+                met = live_counted.get((m["id"], day), 0) >= quota
+                person["due_days"] += 1
+                person["met_days"] += met
+                areas[m["area_id"]]["due_days"] += 1
+                areas[m["area_id"]]["met_days"] += met
+        row = day_rows.get(m["id"])
         if row:
             person["leads"], person["counted"] = row["leads"], row["counted"]
-        if row and row["evaluated_at"] is not None:
-            person["met_quota"] = row["met"] if row["working_day"] else None
-        elif period.day in live_days and person["date_joined"] <= period.day:
-            person["met_quota"] = person["counted"] >= 1
+        if judge.is_evaluated(station.pk, period.day):
+            person["met_quota"] = row["met"] if row and row["working_day"] else None
+        elif period.day in live_days and judge.is_due(m, period.day):
+            person["met_quota"] = person["counted"] >= quota
+    for person in people.values():
         person["compliance"] = _ratio(person["met_days"], person["due_days"])
-    streaks = miss_streaks(tallies, people.values(), period.day, station.local_date())
-    for person_id, person in people.items():
-        person["miss_streak"] = streaks.get(person_id, 0)
+    for r in day_rows.values():
+        areas[r["area_id"]]["leads"] += r["leads"]
+    for person_id, streak in miss_streaks(station, members, period.day, judge, live_counted).items():
+        people[person_id]["miss_streak"] = streak
 
-    # Leads of the day by the area they were collected in (people who moved since still count there).
-    by_area_day = tallies.filter(day=period.day).values("area_id").annotate(leads_sum=Sum("leads"))
-    for r in by_area_day:
-        areas[r["area_id"]]["leads"] = r["leads_sum"]
-
-    area_objects = [area] if area is not None else list(station.areas.order_by("name"))
     headcount = defaultdict(int)
     for m in members:
         headcount[m["area_id"]] += 1
+    people_rows = sorted(people.values(), key=lambda p: (-p["leads"], -p["leads_period"], p["username"]))
     area_rows = []
-    for a in area_objects:
+    for a in [area] if area is not None else station.areas.order_by("name"):
         totals = areas[a.pk]
-        met_today = sum(1 for p in people.values() if p["area"] == a.pk and p["met_quota"])
-        due_today = sum(1 for p in people.values() if p["area"] == a.pk and p["met_quota"] is not None)
+        in_area = [p for p in people_rows if p["area"] == a.pk]
         area_rows.append(
             {
                 "area": a.pk,
@@ -174,27 +215,16 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
                 "leads": totals["leads"],
                 "leads_period": totals["leads_period"],
                 "counted_period": totals["counted_period"],
-                "met_today": met_today,
-                "due_today": due_today,
+                "met_today": sum(1 for p in in_area if p["met_quota"]),
+                "due_today": sum(1 for p in in_area if p["met_quota"] is not None),
                 "due_days": totals["due_days"],
                 "met_days": totals["met_days"],
                 "compliance": _ratio(totals["met_days"], totals["due_days"]),
                 "leads_per_person": _ratio(totals["leads_period"], headcount[a.pk]),
             }
         )
-
-    trend = []
-    for day in period.trend_days:
-        r = per_day.get(day) or {}
-        trend.append({"day": day, "leads": r.get("leads_sum") or 0, "counted": r.get("counted_sum") or 0})
-
-    people_rows = sorted(people.values(), key=lambda p: (-p["leads"], -p["leads_period"], p["username"]))
-    for p in people_rows:
-        del p["date_joined"]
     due_today = sum(1 for p in people_rows if p["met_quota"] is not None)
     met_today = sum(1 for p in people_rows if p["met_quota"])
-    due_days = sum(a["due_days"] for a in area_rows)
-    met_days = sum(a["met_days"] for a in area_rows)
     figures = {
         "station": {"id": station.pk, "name": station.name, "code": station.code},
         "area": {"id": area.pk, "name": area.name} if area is not None else None,
@@ -202,6 +232,7 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         "start": period.start,
         "end": period.end,
         "notes": list(period.notes),
+        "quota_per_day": quota,
         "totals": {
             "people": len(people_rows),
             "leads": (per_day.get(period.day) or {}).get("leads_sum") or 0,
@@ -210,11 +241,21 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
             "due_today": due_today,
             "behind_today": due_today - met_today,
             "compliance_today": _ratio(met_today, due_today),
-            "compliance_period": _ratio(met_days, due_days),
+            "compliance_period": _ratio(
+                sum(a["met_days"] for a in area_rows), sum(a["due_days"] for a in area_rows)
+            ),
+            "open_flags": 0,
         },
         "people": people_rows,
         "areas": area_rows,
-        "trend": trend,
+        "trend": [
+            {
+                "day": day,
+                "leads": (per_day.get(day) or {}).get("leads_sum") or 0,
+                "counted": (per_day.get(day) or {}).get("counted_sum") or 0,
+            }
+            for day in period.trend_days
+        ],
     }
     if not full:
         return figures
@@ -223,36 +264,43 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         clients = clients.filter(area=area)
     figures.update(funnel(clients))
     figures.update(sections.station_sections(station=station, area=area, period=period, clients=clients))
-    flagged = {flag["person"]: flag["id"] for flag in figures["open_flags"]}
-    for person in people_rows:
-        person["open_flag"] = flagged.get(person["person"])
+    for flag in figures["open_flags"]:
+        if flag["person"] in people:
+            people[flag["person"]]["open_flag"] = flag["id"]
     figures["totals"]["open_flags"] = len(figures["open_flags"])
     return figures
 
 
-def miss_streaks(tallies, people, day: datetime.date, today: datetime.date) -> dict[int, int]:
-    """Working days in a row, up to `day`, without a lead that counts (today only once it is over)."""
-    lookback = day - datetime.timedelta(days=STREAK_LOOKBACK_DAYS)
-    last_met = dict(
-        tallies.filter(day__range=(lookback, day), counted__gte=1)
-        .values_list("person_id")
-        .annotate(last=Max("day"))
-        .order_by()
+def miss_streaks(station, members, day: datetime.date, judge: LiveJudge, live_counted) -> dict[int, int]:
+    """Working days missed in a row up to `day` (today counts only once it is over, i.e. once evaluated).
+
+    The evaluation's own count on the last judged working day, plus the days missed live since then.
+    """
+    last_judged = (
+        StationDay.objects.filter(station=station, day__lte=day, evaluated_at__isnull=False, working_day=True)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
     )
-    finished = day if day < today else day - datetime.timedelta(days=1)
-    # Working days from `lookback` up to and including each day: a streak is a difference of two entries.
-    cumulative, n = {}, 0
-    for i in range((finished - lookback).days + 1):
-        d = lookback + datetime.timedelta(days=i)
-        n += is_working_day(d)
-        cumulative[d] = n
     streaks = {}
-    for person in people:
-        since = max(
-            last_met.get(person["person"], lookback), person["date_joined"] - datetime.timedelta(days=1)
+    if last_judged is not None:
+        streaks = dict(
+            DailyTally.objects.filter(
+                station=station, day=last_judged, person_id__in=[m["id"] for m in members]
+            ).values_list("person_id", "miss_streak")
         )
-        streaks[person["person"]] = cumulative[finished] - cumulative[since] if since < finished else 0
-    return streaks
+    today = station.local_date()
+    quota = judge.quota(station.pk)
+    result = {}
+    for m in members:
+        streak = streaks.get(m["id"]) or 0
+        current = max(last_judged + datetime.timedelta(days=1) if last_judged else judge.first, judge.first)
+        while current <= day and current < today:
+            if judge.is_live_working_day(station.pk, current) and judge.is_due(m, current):
+                streak = 0 if live_counted.get((m["id"], current), 0) >= quota else streak + 1
+            current += datetime.timedelta(days=1)
+        result[m["id"]] = streak
+    return result
 
 
 def funnel(clients) -> dict:
@@ -280,42 +328,24 @@ def _funnel_from_counts(counts: dict) -> dict:
 
 
 def province_figures(*, stations, period: Period) -> dict:
-    """All stations the caller sees, side by side, ranked by how well their people keep the quota."""
+    """All stations the caller sees, side by side, ranked by how well their people keep the quota.
+
+    Judged days come from the evaluation's per-station summaries (StationDay), so the cost does not grow with
+    the number of people; only the days not judged yet look at the tallies of that day.
+    """
     stations = list(stations.order_by("code"))
     ids = [s.pk for s in stations]
     first, last = min(period.trend_start, period.day), max(period.end, period.day)
-    grouped = (
-        DailyTally.objects.filter(station_id__in=ids, day__range=(first, last))
-        .values("station_id", "day")
-        .annotate(
-            collected=Count("pk", filter=Q(counted__gte=1)),
-            evaluated=Count("pk", filter=Q(evaluated_at__isnull=False)),
-            due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False)),
-            met_count=Count("pk", filter=Q(met=True, evaluated_at__isnull=False)),
-            leads_sum=Sum("leads"),
-            counted_sum=Sum("counted"),
-        )
-        .order_by()
-    )
-    joined = defaultdict(list)  # station -> [(date_joined, n)] of the people the quota applies to
-    areas_per_station = dict(
-        Station.objects.filter(pk__in=ids).values_list("pk").annotate(n=Count("areas")).order_by()
-    )
-    for station_id, date_joined, n in (
-        User.objects.filter(station_id__in=ids, role__in=QUOTA_ROLES, is_active=True)
-        .values_list("station_id", "date_joined")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        joined[station_id].append((date_joined, n))
+    in_period = set(period.days)
+    judge = LiveJudge(stations, first, last)
 
     rows = {
         s.pk: {
             "station": s.pk,
             "name": s.name,
             "code": s.code,
-            "people": sum(n for _, n in joined[s.pk]),
-            "areas": areas_per_station.get(s.pk, 0),
+            "people": 0,
+            "areas": 0,
             "leads": 0,
             "leads_period": 0,
             "met_today": 0,
@@ -328,41 +358,67 @@ def province_figures(*, stations, period: Period) -> dict:
         for s in stations
     }
     trend = {d: {"day": d, "leads": 0, "counted": 0} for d in period.trend_days}
-    seen = set()
-    in_period = set(period.days)
-    for r in grouped:
-        row, day = rows[r["station_id"]], r["day"]
-        seen.add((r["station_id"], day))
+    for station_id, day, leads, counted in (
+        DailyTally.objects.filter(station_id__in=ids, day__range=(first, last))
+        .values_list("station_id", "day")
+        .annotate(leads_sum=Sum("leads"), counted_sum=Sum("counted"))
+        .order_by()
+    ):
+        row = rows[station_id]
         if day in trend:
-            trend[day]["leads"] += r["leads_sum"]
-            trend[day]["counted"] += r["counted_sum"]
-        if r["evaluated"]:
-            due, met = r["due"], r["met_count"]
-        elif is_working_day(day):
-            due = sum(n for date_joined, n in joined[r["station_id"]] if date_joined <= day)
-            met = r["collected"]
-        else:
-            due = met = 0
+            trend[day]["leads"] += leads
+            trend[day]["counted"] += counted
         if day == period.day:
-            row["leads"] = r["leads_sum"]
+            row["leads"] = leads
+        if day in in_period:
+            row["leads_period"] += leads
+
+    def add(row, day, due, met):
+        if day == period.day:
             row["due_today"], row["met_today"] = due, met
         if day in in_period:
-            row["leads_period"] += r["leads_sum"]
             row["due_days"] += due
             row["met_days"] += met
-    # Working days on which a station has no tally at all: everybody due missed it (or it is not judged yet).
-    for day in sorted(in_period | {period.day}):
-        if not is_working_day(day):
-            continue
-        for station_id, row in rows.items():
-            if (station_id, day) in seen:
-                continue
-            due = sum(n for date_joined, n in joined[station_id] if date_joined <= day)
-            if day == period.day:
-                row["due_today"] = due
-            if day in in_period:
-                row["due_days"] += due
 
+    wanted = in_period | {period.day}
+    for station_id, day, on_duty, met in StationDay.objects.filter(
+        station_id__in=ids, day__range=(first, last), evaluated_at__isnull=False
+    ).values_list("station_id", "day", "on_duty", "met"):
+        if day in wanted:
+            add(rows[station_id], day, on_duty, met)
+
+    live = sorted({(sid, d) for sid in ids for d in wanted if judge.is_live_working_day(sid, d)})
+    if live:
+        live_days = sorted({d for _sid, d in live})
+        joined = defaultdict(list)
+        for station_id, person_id, date_joined in User.objects.filter(
+            station_id__in=ids, role__in=QUOTA_ROLES, is_active=True
+        ).values_list("station_id", "pk", "date_joined"):
+            joined[station_id].append({"id": person_id, "date_joined": date_joined})
+        met_live = defaultdict(int)
+        for station_id, day, counted, n in (
+            DailyTally.objects.filter(station_id__in=ids, day__in=live_days)
+            .values_list("station_id", "day", "counted")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            if counted >= judge.quota(station_id):
+                met_live[station_id, day] += n
+        for station_id, day in live:
+            due = sum(1 for m in joined[station_id] if judge.is_due(m, day))
+            add(rows[station_id], day, due, met_live[station_id, day])
+
+    for station_id, n in (
+        User.objects.filter(station_id__in=ids, role__in=QUOTA_ROLES, is_active=True)
+        .values_list("station_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        rows[station_id]["people"] = n
+    for station_id, n in (
+        Station.objects.filter(pk__in=ids).values_list("pk").annotate(n=Count("areas")).order_by()
+    ):
+        rows[station_id]["areas"] = n
     funnel_counts = dict.fromkeys(Stage.values, 0)
     for station_id, stage, n in (
         Client.objects.active()
@@ -381,21 +437,15 @@ def province_figures(*, stations, period: Period) -> dict:
         row["compliance"] = _ratio(row["met_days"], row["due_days"])
         row["leads_per_person"] = _ratio(row["leads_period"], row["people"])
     ranked = sorted(
-        rows.values(),
-        key=lambda r: (-(r["compliance"] or 0), -(r["leads_per_person"] or 0), r["code"]),
+        rows.values(), key=lambda r: (-(r["compliance"] or 0), -(r["leads_per_person"] or 0), r["code"])
     )
     for i, row in enumerate(ranked, start=1):
         row["rank"] = i
     totals = {
-        "stations": len(ranked),
-        "people": sum(r["people"] for r in ranked),
-        "leads": sum(r["leads"] for r in ranked),
-        "leads_period": sum(r["leads_period"] for r in ranked),
-        "met_today": sum(r["met_today"] for r in ranked),
-        "due_today": sum(r["due_today"] for r in ranked),
-        "open_flags": sum(r["open_flags"] for r in ranked),
-        "clients": sum(r["clients"] for r in ranked),
+        key: sum(r[key] for r in ranked)
+        for key in ("people", "leads", "leads_period", "met_today", "due_today", "open_flags", "clients")
     }
+    totals["stations"] = len(ranked)
     totals["compliance_today"] = _ratio(totals["met_today"], totals["due_today"])
     totals["compliance"] = _ratio(sum(r["met_days"] for r in ranked), sum(r["due_days"] for r in ranked))
     return {
@@ -415,8 +465,7 @@ def notice_figures(*, station: Station, area=None, period: Period) -> dict:
     figures = station_figures(station=station, area=area, period=period, full=False)
     area_names = {a["area"]: a["name"] for a in figures["areas"]}
     areas = sorted(
-        figures["areas"],
-        key=lambda a: (-(a["leads_per_person"] or 0), -(a["compliance"] or 0), a["name"]),
+        figures["areas"], key=lambda a: (-(a["leads_per_person"] or 0), -(a["compliance"] or 0), a["name"])
     )
     area_rows = [
         {
@@ -448,6 +497,7 @@ def notice_figures(*, station: Station, area=None, period: Period) -> dict:
             "rank": i,
             "id": p["person"],
             "name": p["name"],
+            "username": p["username"],
             "area": area_names.get(p["area"], ""),
             "leads": p["leads_period"],
             "counted": p["counted_period"],

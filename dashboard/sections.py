@@ -1,6 +1,14 @@
 """The parts of the station dashboard that come from the loop, the quota flags, visits and satisfaction."""
 
-from django.db.models import Sum
+import datetime
+
+from django.db.models import Count, Q, Sum
+from django.db.models import Max as models_max
+
+from pipeline.models import ClientCompetitorVolume
+from pipeline.models.loop import Contract
+from quota.models import FlagStatus, QuotaFlag
+from visits.models import PlanStatus, VisitKind, VisitPlan
 
 from .periods import Period
 
@@ -16,16 +24,129 @@ def share(clients) -> dict:
     return {"our_monthly": ours, "competitor_monthly": theirs, "our_share": _ratio(ours, ours + theirs)}
 
 
-def open_flags(*, station, area) -> list[dict]:
-    return []
+def competitors(clients, *, limit: int = 6) -> list[dict]:
+    """Parcels a month per competitor across the clients, from each client's latest month on record."""
+    latest = (
+        ClientCompetitorVolume.objects.filter(client__in=clients)
+        .values("client_id")
+        .annotate(month=models_max("month"))
+    )
+    months = {r["client_id"]: r["month"] for r in latest}
+    totals: dict[str, int] = {}
+    for client_id, month, name, monthly in ClientCompetitorVolume.objects.filter(
+        client__in=clients
+    ).values_list("client_id", "month", "competitor__name", "monthly"):
+        if months.get(client_id) == month:
+            totals[name] = totals.get(name, 0) + monthly
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:limit]
+    return [{"competitor": name, "monthly": monthly} for name, monthly in ranked]
 
 
-def station_sections(*, station, area, period: Period, clients) -> dict:
+def contracts(clients, period: Period) -> dict:
+    """Contracts signed in the period, and those in force on the day with their committed monthly volume."""
+    qs = Contract.objects.filter(client__in=clients)
+    totals = qs.aggregate(
+        signed=Count("pk", filter=Q(signed_on__range=(period.start, period.end))),
+        signed_volume=Sum("committed_monthly_volume", filter=Q(signed_on__range=(period.start, period.end))),
+        active=Count("pk", filter=Q(starts_on__lte=period.day, ends_on__gte=period.day)),
+        active_volume=Sum(
+            "committed_monthly_volume", filter=Q(starts_on__lte=period.day, ends_on__gte=period.day)
+        ),
+    )
     return {
-        "share": share(clients),
-        "open_flags": open_flags(station=station, area=area),
+        "signed": totals["signed"],
+        "signed_monthly_volume": totals["signed_volume"] or 0,
+        "active": totals["active"],
+        "committed_monthly_volume": totals["active_volume"] or 0,
     }
 
 
+def return_visits(clients, day: datetime.date, *, limit: int = 20) -> dict:
+    """Return visits still planned: overdue (before `day`), and due in the coming week."""
+    planned = VisitPlan.objects.filter(client__in=clients, kind=VisitKind.RETURN, status=PlanStatus.PLANNED)
+    counts = planned.aggregate(
+        overdue=Count("pk", filter=Q(planned_for__lt=day)),
+        due_week=Count("pk", filter=Q(planned_for__range=(day, day + datetime.timedelta(days=6)))),
+    )
+    overdue = [
+        {
+            "id": p["id"],
+            "client": p["client_id"],
+            "client_name": p["client__name"],
+            "planned_for": p["planned_for"],
+            "days_overdue": (day - p["planned_for"]).days,
+            "assignee": p["assignee_id"],
+            "assignee_name": p["assignee__display_name"] or p["assignee__username"],
+        }
+        for p in planned.filter(planned_for__lt=day)
+        .order_by("planned_for", "pk")
+        .values(
+            "id",
+            "client_id",
+            "client__name",
+            "planned_for",
+            "assignee_id",
+            "assignee__display_name",
+            "assignee__username",
+        )[:limit]
+    ]
+    return {"overdue": counts["overdue"], "due_week": counts["due_week"], "overdue_list": overdue}
+
+
+def _unresolved_flags():
+    return QuotaFlag.objects.exclude(status=FlagStatus.RESOLVED)
+
+
+def open_flags(*, station, area) -> list[dict]:
+    """Flags not resolved yet (open, investigated or assessed), longest run first."""
+    qs = _unresolved_flags().filter(station=station)
+    if area is not None:
+        qs = qs.filter(area=area)
+    return [
+        {
+            "id": f["id"],
+            "person": f["person_id"],
+            "name": f["person__display_name"] or f["person__username"],
+            "username": f["person__username"],
+            "area": f["area_id"],
+            "status": f["status"],
+            "first_missed_on": f["first_missed_on"],
+            "last_missed_on": f["last_missed_on"],
+            "days_missed": f["days_missed"],
+        }
+        for f in qs.order_by("-days_missed", "person__username").values(
+            "id",
+            "person_id",
+            "person__display_name",
+            "person__username",
+            "area_id",
+            "status",
+            "first_missed_on",
+            "last_missed_on",
+            "days_missed",
+        )
+    ]
+
+
 def open_flags_per_station(station_ids) -> dict[int, int]:
-    return {}
+    return dict(
+        _unresolved_flags()
+        .filter(station_id__in=station_ids)
+        .values_list("station_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def station_sections(*, station, area, period: Period, clients) -> dict:
+    flags = open_flags(station=station, area=area)
+    by_status = dict.fromkeys([FlagStatus.OPEN, FlagStatus.INVESTIGATED, FlagStatus.ASSESSED], 0)
+    for flag in flags:
+        by_status[flag["status"]] += 1
+    return {
+        "share": {**share(clients), "competitors": competitors(clients)},
+        "contracts": contracts(clients, period),
+        "return_visits": return_visits(clients, period.day),
+        "open_flags": flags,
+        "flags_by_status": {str(k): v for k, v in by_status.items()},
+    }

@@ -78,16 +78,49 @@ class FlagSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     person = serializers.IntegerField()
     name = serializers.CharField()
+    username = serializers.CharField()
+    status = serializers.CharField(
+        help_text="open, investigated or assessed (resolved flags are not listed)."
+    )
     area = serializers.IntegerField(allow_null=True)
     first_missed_on = serializers.DateField()
     last_missed_on = serializers.DateField()
     days_missed = serializers.IntegerField()
 
 
+class CompetitorVolumeSerializer(serializers.Serializer):
+    competitor = serializers.CharField()
+    monthly = serializers.IntegerField()
+
+
 class ShareSerializer(serializers.Serializer):
     our_monthly = serializers.IntegerField()
     competitor_monthly = serializers.IntegerField()
     our_share = serializers.FloatField(allow_null=True)
+    competitors = CompetitorVolumeSerializer(many=True)
+
+
+class ContractsSerializer(serializers.Serializer):
+    signed = serializers.IntegerField(help_text="Contracts signed in the period.")
+    signed_monthly_volume = serializers.IntegerField()
+    active = serializers.IntegerField(help_text="Contracts in force on `date`.")
+    committed_monthly_volume = serializers.IntegerField()
+
+
+class OverdueVisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField()
+    client_name = serializers.CharField()
+    planned_for = serializers.DateField()
+    days_overdue = serializers.IntegerField()
+    assignee = serializers.IntegerField()
+    assignee_name = serializers.CharField()
+
+
+class ReturnVisitsSerializer(serializers.Serializer):
+    overdue = serializers.IntegerField()
+    due_week = serializers.IntegerField(help_text="Planned from `date` to six days later.")
+    overdue_list = OverdueVisitSerializer(many=True, help_text="The longest overdue first (at most 20).")
 
 
 class StationDashboardSerializer(serializers.Serializer):
@@ -100,11 +133,15 @@ class StationDashboardSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     people = PersonFiguresSerializer(many=True)
     areas = AreaFiguresSerializer(many=True)
+    quota_per_day = serializers.IntegerField()
     open_flags = FlagSerializer(many=True)
+    flags_by_status = serializers.DictField(child=serializers.IntegerField())
     funnel = serializers.DictField(child=serializers.IntegerField(), help_text="Clients per stage.")
     funnel_steps = FunnelStepSerializer(many=True)
     trend = TrendPointSerializer(many=True)
     share = ShareSerializer()
+    contracts = ContractsSerializer()
+    return_visits = ReturnVisitsSerializer()
 
 
 class StationRankSerializer(serializers.Serializer):
