@@ -1,0 +1,93 @@
+"""`manage.py run_quota_check`: the same evaluation as the scheduled job, by hand; bad dates change nothing."""
+
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from quota.models import DailyTally, QuotaFlag, StationDay
+from tests.factories_quota import at, collect, day, quota_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = StringIO()
+    call_command("run_quota_check", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def march(org):
+    quota_settings(org.station_a, starts_on=day("2026-03-02"))
+    quota_settings(org.station_b, starts_on=day("2026-03-02"))
+    collect(org.courier, day("2026-03-02"))
+    with time_machine.travel(at(day("2026-03-05"), 9), tick=False):
+        yield org
+
+
+def _written():
+    return StationDay.objects.count(), DailyTally.objects.filter(evaluated_at__isnull=False).count()
+
+
+def test_without_a_date_it_evaluates_every_finished_day_not_yet_evaluated(march):
+    out = _run()
+    assert "A01 2026-03-02" in out and "A01 2026-03-04" in out and "B01 2026-03-04" in out
+    assert set(StationDay.objects.values_list("day", flat=True)) == {
+        day("2026-03-02"),
+        day("2026-03-03"),
+        day("2026-03-04"),
+    }
+    assert QuotaFlag.objects.count() == 5  # everybody on the quota but the courier, who collected on 03-02
+    before = _written()
+    assert "Nothing to evaluate" in _run()
+    assert _written() == before
+
+
+def test_with_a_date_it_evaluates_that_day_after_the_earlier_pending_ones(march):
+    out = _run("--date", "2026-03-03", "--station", "A01")
+    assert "A01 2026-03-02" in out and "A01 2026-03-03" in out
+    assert sorted(StationDay.objects.values_list("station__code", "day")) == [
+        ("A01", day("2026-03-02")),
+        ("A01", day("2026-03-03")),
+    ]
+    before = _written()
+    assert "already evaluated" in _run("--date", "2026-03-03", "--station", "A01")
+    assert _written() == before
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-3-4x", ""])
+def test_a_malformed_date_is_refused_and_nothing_is_written(march, value):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        _run("--date", value)
+    assert _written() == (0, 0)
+
+
+@pytest.mark.parametrize("value", ["2026-03-05", "2026-03-06", "2027-01-01"])
+def test_a_day_that_has_not_finished_is_refused_and_nothing_is_written(march, value):
+    with pytest.raises(CommandError, match="not finished"):
+        _run("--date", value)
+    assert _written() == (0, 0)
+
+
+def test_an_unknown_station_is_refused(march):
+    with pytest.raises(CommandError, match="Z99"):
+        _run("--station", "Z99")
+    assert _written() == (0, 0)
+
+
+def test_a_malformed_date_exits_non_zero_from_the_shell():
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "manage.py", "run_quota_check", "--date", "2026-02-30"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "YYYY-MM-DD" in done.stderr
