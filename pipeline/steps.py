@@ -446,7 +446,12 @@ def owner_transfer(*, client: Client, by: User, to_owner: User, reason: str = ""
         raise ValidationError({"to_owner": _("Choose an active key-account manager or marketer.")})
     if to_owner.pk == locked.owner_id:
         raise ValidationError({"to_owner": _("This person already owns the client.")})
-    if by.role not in HQ_ROLES and not User.objects.visible_to(by).filter(pk=to_owner.pk).exists():
+    same_station = to_owner.station_id == locked.station_id
+    if (
+        by.role not in HQ_ROLES
+        and not same_station
+        and not User.objects.visible_to(by).filter(pk=to_owner.pk).exists()
+    ):
         raise ValidationError({"to_owner": _("This person is outside your scope.")})
     transfer = OwnerTransfer.objects.create(
         client=locked, by=by, from_owner_id=locked.owner_id, to_owner=to_owner, reason=(reason or "").strip()

@@ -120,3 +120,18 @@ def walk_to(client: Client, stage: str, by) -> Client:
 
 def decision_maker(client: Client) -> ClientContact:
     return ClientContact.objects.create(client=client, name="王总", role=ContactRole.DECISION_MAKER)
+
+
+def add_account_history(client: Client, by, *, new_owner) -> None:
+    """A maintained customer's usual extras: a planned return visit, an opportunity, an owner hand-over, a
+    relationship step and a regression."""
+    today = client.station.local_date()
+    visit_services.plan_create(
+        client=client, by=by, planned_for=today + timedelta(days=7), kind=VisitKind.RETURN
+    )
+    steps.opportunity_create(client=client, by=by, kind="products", description="冷链产品")
+    steps.owner_transfer(client=client, by=by, to_owner=new_owner, reason="调整分工")
+    steps.relationship_set(client=client, by=by, to="initial", reason="签约")
+    steps.regression_record(
+        client=client, by=by, kind="interruption", cause="our_service", reason="丢件未赔", occurred_on=today
+    )

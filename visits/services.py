@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,14 +62,15 @@ def _check_plan_date(client: Client, planned_for: date | None) -> None:
         raise ValidationError({"planned_for": _("A visit is planned at most a year ahead.")})
 
 
-def _check_people(by: User, people) -> None:
+def _check_people(by: User, people, client: Client) -> None:
+    """Everybody named on a visit works at the client's station or is within the caller's scope."""
     if by.role in HQ_ROLES:
         return
+    others = [p for p in people if p.pk != by.pk and p.station_id != client.station_id]
     visible = set(
-        User.objects.visible_to(by).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True)
+        User.objects.visible_to(by).filter(pk__in=[p.pk for p in others]).values_list("pk", flat=True)
     )
-    # Key-account managers and station masters see their station; area roles may name people of their area.
-    outside = [p for p in people if p.pk not in visible and p.pk != by.pk]
+    outside = [p for p in others if p.pk not in visible]
     if outside:
         raise ValidationError({"assignee": _("%(name)s is outside your scope.") % {"name": outside[0]}})
 
@@ -107,7 +109,7 @@ def plan_create(
     require_actor(by, client)
     _check_plan_date(client, planned_for)
     assignee = assignee or by
-    _check_people(by, [assignee, *companions, *([superior] if superior else [])])
+    _check_people(by, [assignee, *companions, *([superior] if superior else [])], client)
     if from_screening:
         key_points = key_points or client.plan_key_points
         topics = topics or client.plan_topics
@@ -287,7 +289,7 @@ def record_create(
     if any(c.client_id != client.pk for c in met_contacts):
         raise ValidationError({"met_contacts": _("A contact of another client.")})
     _check_location(location)
-    _check_people(by, list(attendees))
+    _check_people(by, list(attendees), client)
     for photo in photos:
         _check_photo(photo)
     if plan is None and kind == VisitKind.RETURN:
@@ -311,8 +313,8 @@ def record_create(
         next_step_on=next_step_on,
     )
     if location is not None:
-        record.latitude = round(location.latitude, 6)
-        record.longitude = round(location.longitude, 6)
+        record.latitude = Decimal(f"{location.latitude:.6f}")
+        record.longitude = Decimal(f"{location.longitude:.6f}")
         record.accuracy = location.accuracy
         record.located_at = location.at or timezone.now()
     record.full_clean(exclude=["attendees", "met_contacts"])

@@ -11,11 +11,12 @@ from . import services
 
 
 @shared_task
-def plan_return_visits_all() -> int:
-    stations = list(Station.objects.all())
-    for station in stations:
-        plan_return_visits.delay(station.pk, station.local_date().isoformat())
-    return len(stations)
+def plan_return_visits_all() -> list[str]:
+    """Queue one task per station with that station's business date; returns the queued task ids."""
+    return [
+        plan_return_visits.delay(station.pk, station.local_date().isoformat()).id
+        for station in Station.objects.order_by("pk")
+    ]
 
 
 @shared_task
