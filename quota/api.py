@@ -25,7 +25,7 @@ def _name(user) -> str | None:
     return None if user is None else (user.display_name or user.username)
 
 
-class FlagEventSerializer(serializers.ModelSerializer):
+class QuotaFlagEventSerializer(serializers.ModelSerializer):
     by_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -36,10 +36,10 @@ class FlagEventSerializer(serializers.ModelSerializer):
         return _name(obj.by)
 
 
-class FlagSerializer(serializers.ModelSerializer):
+class QuotaFlagSerializer(serializers.ModelSerializer):
     person_name = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", default=None, read_only=True)
-    history = FlagEventSerializer(source="events", many=True, read_only=True)
+    history = QuotaFlagEventSerializer(source="events", many=True, read_only=True)
 
     class Meta:
         model = QuotaFlag
@@ -66,15 +66,15 @@ class FlagSerializer(serializers.ModelSerializer):
         return _name(obj.person)
 
 
-class NoteSerializer(serializers.Serializer):
+class QuotaNoteSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class AssessmentSerializer(NoteSerializer):
+class QuotaAssessmentSerializer(QuotaNoteSerializer):
     penalty = serializers.BooleanField(help_text="Whether a penalty applies.")
 
 
-class TallySerializer(serializers.ModelSerializer):
+class QuotaTallySerializer(serializers.ModelSerializer):
     class Meta:
         model = DailyTally
         fields = [
@@ -96,7 +96,7 @@ class TallySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeaveSerializer(serializers.ModelSerializer):
+class QuotaLeaveSerializer(serializers.ModelSerializer):
     person_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -115,7 +115,7 @@ class LeaveSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CalendarDaySerializer(serializers.ModelSerializer):
+class QuotaCalendarDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = CalendarDay
         fields = ["id", "station", "day", "working", "note", "created_by", "created_at"]
@@ -129,7 +129,7 @@ class CalendarDaySerializer(serializers.ModelSerializer):
         return fields
 
 
-class SettingsSerializer(serializers.ModelSerializer):
+class QuotaSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = QuotaSettings
         fields = [
@@ -145,7 +145,7 @@ class SettingsSerializer(serializers.ModelSerializer):
         read_only_fields = ["station", "updated_at"]
 
 
-class WorkingDaysQuerySerializer(serializers.Serializer):
+class QuotaWorkingDaysQuerySerializer(serializers.Serializer):
     def get_fields(self):
         # "from" is a Python keyword, so the fields are declared here rather than as attributes.
         return {
@@ -155,7 +155,7 @@ class WorkingDaysQuerySerializer(serializers.Serializer):
         }
 
 
-class CalendarEntrySerializer(serializers.Serializer):
+class QuotaCalendarEntrySerializer(serializers.Serializer):
     day = serializers.DateField()
     working = serializers.BooleanField()
     reason = serializers.CharField(
@@ -198,7 +198,7 @@ class FlagFilter(django_filters.FilterSet):
 class FlagViewSet(viewsets.ReadOnlyModelViewSet):
     """Three-day miss flags you may see; `history` lists every step, oldest first."""
 
-    serializer_class = FlagSerializer
+    serializer_class = QuotaFlagSerializer
     permission_classes = [ActionRoles]
     action_roles = {
         "investigate": services.INVESTIGATORS,
@@ -220,25 +220,25 @@ class FlagViewSet(viewsets.ReadOnlyModelViewSet):
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         flag = step(flag=flag, by=request.user, **data.validated_data, **extra)
-        return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+        return Response(QuotaFlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
 
-    @extend_schema(request=NoteSerializer, responses=FlagSerializer)
+    @extend_schema(request=QuotaNoteSerializer, responses=QuotaFlagSerializer)
     @action(detail=True, methods=["post"])
     def investigate(self, request, pk=None):
         """The area manager's investigation note (open → investigated)."""
-        return self._step(request, services.flag_investigate, NoteSerializer)
+        return self._step(request, services.flag_investigate, QuotaNoteSerializer)
 
-    @extend_schema(request=AssessmentSerializer, responses=FlagSerializer)
+    @extend_schema(request=QuotaAssessmentSerializer, responses=QuotaFlagSerializer)
     @action(detail=True, methods=["post"])
     def assess(self, request, pk=None):
         """The station master's assessment: penalty or none, with a note (investigated → assessed)."""
-        return self._step(request, services.flag_assess, AssessmentSerializer)
+        return self._step(request, services.flag_assess, QuotaAssessmentSerializer)
 
-    @extend_schema(request=NoteSerializer, responses=FlagSerializer)
+    @extend_schema(request=QuotaNoteSerializer, responses=QuotaFlagSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """Close an assessed flag with a note (assessed → resolved)."""
-        return self._step(request, services.flag_resolve, NoteSerializer)
+        return self._step(request, services.flag_resolve, QuotaNoteSerializer)
 
 
 # --- Tallies -----------------------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ class TallyFilter(django_filters.FilterSet):
 class TallyViewSet(viewsets.ReadOnlyModelViewSet):
     """Per person and day: leads collected, and once evaluated, whether the quota applied and was met."""
 
-    serializer_class = TallySerializer
+    serializer_class = QuotaTallySerializer
     filterset_class = TallyFilter
 
     def get_queryset(self):
@@ -280,7 +280,7 @@ class LeaveFilter(django_filters.FilterSet):
 class LeaveViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """People's leave days: excused from the quota, neither a miss nor a break in a run of misses."""
 
-    serializer_class = LeaveSerializer
+    serializer_class = QuotaLeaveSerializer
     permission_classes = [ActionRoles]
     action_roles = {"create": services.LEAVE_KEEPERS, "destroy": services.LEAVE_KEEPERS}
     filterset_class = LeaveFilter
@@ -312,7 +312,7 @@ class CalendarDayFilter(django_filters.FilterSet):
 class CalendarDayViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """A station's own rest days and extra working days. POSTing a day that has an exception replaces it."""
 
-    serializer_class = CalendarDaySerializer
+    serializer_class = QuotaCalendarDaySerializer
     permission_classes = [ActionRoles]
     action_roles = {"create": services.CALENDAR_KEEPERS, "destroy": services.CALENDAR_KEEPERS}
     filterset_class = CalendarDayFilter
@@ -330,7 +330,7 @@ class CalendarDayViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, view
 class SettingsViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Per station: the quota, the evaluation and reminder hours (station time), the working weekdays."""
 
-    serializer_class = SettingsSerializer
+    serializer_class = QuotaSettingsSerializer
     permission_classes = [ActionRoles]
     action_roles = {"update": services.CALENDAR_KEEPERS, "partial_update": services.CALENDAR_KEEPERS}
     lookup_field = "station"
@@ -358,17 +358,17 @@ class WorkingDaysView(APIView):
             OpenApiParameter("to", datetime.date, required=True),
         ],
         responses=inline_serializer(
-            "WorkingDays",
+            "QuotaWorkingDays",
             {
                 "station": serializers.IntegerField(),
                 "from": serializers.DateField(),
                 "to": serializers.DateField(),
-                "days": CalendarEntrySerializer(many=True),
+                "days": QuotaCalendarEntrySerializer(many=True),
             },
         ),
     )
     def get(self, request):
-        params = WorkingDaysQuerySerializer(data=request.query_params)
+        params = QuotaWorkingDaysQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         start, end = params.validated_data["from"], params.validated_data["to"]
         if end < start or (end - start).days > 365:
@@ -385,6 +385,6 @@ class WorkingDaysView(APIView):
                 "station": station.pk,
                 "from": start,
                 "to": end,
-                "days": CalendarEntrySerializer(days, many=True).data,
+                "days": QuotaCalendarEntrySerializer(days, many=True).data,
             }
         )

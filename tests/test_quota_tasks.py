@@ -12,18 +12,15 @@ from quota import schedule
 from quota.models import QuotaFlag, StationDay
 from quota.services import send_reminders
 from quota.tasks import quota_tick
-from tests.factories_quota import LeaveFactory, collect, day, quota_settings
+from tests.factories_quota import (
+    LeaveFactory,
+    collect,
+    day,
+    eager_celery,  # noqa: F401  (a fixture)
+    quota_settings,
+)
 
 UTC = datetime.UTC
-
-
-@pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -49,7 +46,8 @@ def test_the_plan_uses_each_stations_local_date_and_hours(two_zones):
 
 
 @pytest.mark.django_db
-def test_the_tick_evaluates_and_reminds_once(two_zones, eager_celery):
+@pytest.mark.usefixtures("eager_celery")
+def test_the_tick_evaluates_and_reminds_once(two_zones):
     org = two_zones
     collect(org.courier_b, day("2026-03-05"))
     instant = datetime.datetime(2026, 3, 5, 17, 30, tzinfo=UTC).isoformat()
