@@ -180,6 +180,10 @@ class OpportunityForm(forms.ModelForm):
         fields = ["kind", "description", "expected_monthly_volume"]
         widgets = {"description": SHORT_TEXT}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_monthly_volume"].required = False
+
     def _post_clean(self):
         pass
 
