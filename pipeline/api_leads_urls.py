@@ -1,2 +1,13 @@
 # API of steps 1-2: leads, clients, competitors, imports.
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from . import api_leads
+
+router = SimpleRouter()
+router.register("leads", api_leads.LeadViewSet, basename="lead")
+router.register("clients", api_leads.ClientViewSet, basename="client")
+router.register("competitors", api_leads.CompetitorViewSet, basename="competitor")
+router.register("screening-settings", api_leads.ScreeningSettingsViewSet, basename="screening-settings")
+router.register("imports", api_leads.ImportViewSet, basename="import")
+
+urlpatterns = router.urls
