@@ -1,4 +1,7 @@
-"""GET-only API of the dashboards and the notice (shared/API.md: `GET /api/v1/dashboard/`)."""
+"""GET-only API of the dashboards and the notice (shared/API.md: `GET /api/v1/dashboard/`).
+
+The figures are plain dicts already in their JSON shape; the serializers document that shape in the schema
+(running a few thousand numbers through serializer fields would cost more than computing them)."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -49,7 +52,7 @@ class StationDashboardView(APIView):
         )
         period = parse_period(request.query_params, today=station.local_date())
         data = figures.station_figures(station=station, area=area, period=period)
-        return Response(StationDashboardSerializer(data).data)
+        return Response(data)
 
 
 class ProvinceDashboardView(APIView):
@@ -60,7 +63,7 @@ class ProvinceDashboardView(APIView):
         access.require_hq(request.user)
         period = parse_period(request.query_params, today=timezone.localdate())
         data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
-        return Response(ProvinceDashboardSerializer(data).data)
+        return Response(data)
 
 
 class NoticeView(APIView):
@@ -75,4 +78,4 @@ class NoticeView(APIView):
         )
         period = parse_period(request.query_params, today=station.local_date(), default_kind=PeriodKind.DAY)
         data = figures.notice_figures(station=station, area=area, period=period)
-        return Response(NoticeSerializer(data).data)
+        return Response(data)

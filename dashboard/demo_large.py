@@ -24,10 +24,11 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import Area, Company, Role, Station, User
 from pipeline.models import Client, ClientCompetitorVolume, Competitor, Lead, StageChange
 from pipeline.models.loop import LOOP, Contract, Stage
-from quota.models import DailyTally, QuotaFlag, StationDay
+from quota.calendar import entry_for
+from quota.models import DailyTally, QuotaFlag, QuotaSettings, StationDay
 from visits.models import VisitPlan, VisitRecord
 
-from .calendar import is_working_day
+from . import rollup
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,9 @@ def _seed(scale: Scale, *, stdout, seed: int) -> None:
     started = time.monotonic()
     today = timezone.localdate()
     days = [today - datetime.timedelta(days=scale.days - 1 - i) for i in range(scale.days)]
-    working = {d: is_working_day(d) for d in days}
+    # Every demo station keeps the default work calendar, in force for the whole year of history.
+    rule = QuotaSettings(starts_on=days[0])
+    working = {d: entry_for(d, rule, None).working for d in days}
     password = make_password(DEMO_PASSWORD)
     big = [Lead, DailyTally, Client, StageChange, VisitRecord, VisitPlan, Contract, ClientCompetitorVolume]
     with transaction.atomic():
@@ -288,6 +291,9 @@ def _seed(scale: Scale, *, stdout, seed: int) -> None:
         with DeferredIndexes(big):
             writer = Writer()
             org = _seed_org(scale, today=today, start=days[0], password=password)
+            QuotaSettings.objects.bulk_create(
+                [QuotaSettings(station=s["station"], starts_on=days[0]) for s in org], ignore_conflicts=True
+            )
             stdout.write(
                 f"{scale.name}: {len(org)} stations, {sum(len(s['areas']) for s in org)} areas, "
                 f"{sum(len(s['quota_people']) for s in org)} people on the quota "
@@ -312,10 +318,14 @@ def _seed(scale: Scale, *, stdout, seed: int) -> None:
         if replica:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = origin")
-    if connection.vendor == "postgresql":
+    stdout.write(f"Rolling up the network totals ({time.monotonic() - started:.0f} s)")
+    rollup.refresh_totals(today=today, since=days[0])
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # Fresh statistics for the planner and an up-to-date visibility map, so that the covering indexes
+        # are read without touching the tables.
         with connection.cursor() as cursor:
-            for model in big + [User]:
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            for model in [*big, User, QuotaFlag, StationDay]:
+                cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
     counts = ", ".join(f"{t.count:,} {m._meta.verbose_name_plural}" for m, t in writer.tables.items())
     stdout.write(f"Loaded {counts} in {time.monotonic() - started:.0f} s.")
     stdout.write(

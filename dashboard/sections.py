@@ -3,9 +3,7 @@
 import datetime
 
 from django.db.models import Count, Q, Sum
-from django.db.models import Max as models_max
 
-from pipeline.models import ClientCompetitorVolume
 from pipeline.models.loop import Contract
 from quota.models import FlagStatus, QuotaFlag
 from visits.models import PlanStatus, VisitKind, VisitPlan
@@ -22,24 +20,6 @@ def share(clients) -> dict:
     totals = clients.aggregate(ours=Sum("our_monthly"), theirs=Sum("competitor_monthly_total"))
     ours, theirs = totals["ours"] or 0, totals["theirs"] or 0
     return {"our_monthly": ours, "competitor_monthly": theirs, "our_share": _ratio(ours, ours + theirs)}
-
-
-def competitors(clients, *, limit: int = 6) -> list[dict]:
-    """Parcels a month per competitor across the clients, from each client's latest month on record."""
-    latest = (
-        ClientCompetitorVolume.objects.filter(client__in=clients)
-        .values("client_id")
-        .annotate(month=models_max("month"))
-    )
-    months = {r["client_id"]: r["month"] for r in latest}
-    totals: dict[str, int] = {}
-    for client_id, month, name, monthly in ClientCompetitorVolume.objects.filter(
-        client__in=clients
-    ).values_list("client_id", "month", "competitor__name", "monthly"):
-        if months.get(client_id) == month:
-            totals[name] = totals.get(name, 0) + monthly
-    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:limit]
-    return [{"competitor": name, "monthly": monthly} for name, monthly in ranked]
 
 
 def contracts(clients, period: Period) -> dict:
@@ -144,7 +124,7 @@ def station_sections(*, station, area, period: Period, clients) -> dict:
     for flag in flags:
         by_status[flag["status"]] += 1
     return {
-        "share": {**share(clients), "competitors": competitors(clients)},
+        "share": share(clients),
         "contracts": contracts(clients, period),
         "return_visits": return_visits(clients, period.day),
         "open_flags": flags,

@@ -88,16 +88,10 @@ class FlagSerializer(serializers.Serializer):
     days_missed = serializers.IntegerField()
 
 
-class CompetitorVolumeSerializer(serializers.Serializer):
-    competitor = serializers.CharField()
-    monthly = serializers.IntegerField()
-
-
 class ShareSerializer(serializers.Serializer):
     our_monthly = serializers.IntegerField()
     competitor_monthly = serializers.IntegerField()
     our_share = serializers.FloatField(allow_null=True)
-    competitors = CompetitorVolumeSerializer(many=True)
 
 
 class ContractsSerializer(serializers.Serializer):
@@ -169,6 +163,9 @@ class ProvinceDashboardSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
     totals = serializers.DictField()
     stations = StationRankSerializer(many=True)
+    clients_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="When client counts were last rolled up (null: counted live)."
+    )
     trend = TrendPointSerializer(many=True)
     funnel = serializers.DictField(child=serializers.IntegerField())
     funnel_steps = FunnelStepSerializer(many=True)

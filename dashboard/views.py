@@ -11,7 +11,6 @@ from accounts.models import HQ_ROLES, Role, Station
 
 from . import access, figures, workbook
 from .periods import PeriodForm, PeriodKind, parse_period
-from .serializers import NoticeSerializer, ProvinceDashboardSerializer, StationDashboardSerializer
 
 
 @login_required
@@ -40,7 +39,7 @@ def _render_station(request, station, area):
     context = {"station": station, "area": area, "form": form, "period": period, "is_hq": request.user.is_hq}
     if period is None:
         return render(request, "dashboard/station.html", context, status=400)
-    data = StationDashboardSerializer(figures.station_figures(station=station, area=area, period=period)).data
+    data = figures.station_figures(station=station, area=area, period=period)
     params = request.GET.copy()
     params.pop("station", None)
     params.pop("area", None)
@@ -75,7 +74,7 @@ def province(request):
         return render(request, "dashboard/province.html", context, status=400)
     data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
     context.update(
-        data=ProvinceDashboardSerializer(data).data,
+        data=data,
         api_url=f"{reverse('api-dashboard-stations')}?{request.GET.urlencode()}",
     )
     return render(request, "dashboard/province.html", context)
@@ -88,7 +87,7 @@ def _notice(request):
     period, form = _period_or_errors(request, station.local_date(), default_kind=PeriodKind.DAY)
     data = None
     if period is not None:
-        data = NoticeSerializer(figures.notice_figures(station=station, area=area, period=period)).data
+        data = figures.notice_figures(station=station, area=area, period=period)
     return station, area, period, form, data
 
 

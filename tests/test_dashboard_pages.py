@@ -97,7 +97,7 @@ def test_notice_ranks_areas_and_people_and_downloads_as_xlsx(history, client):
     page = client.get("/dashboard/notice/?period=week&date=2026-11-18")
     people = page.context["data"]["people"]
     assert [(r["name"], r["leads"]) for r in people[:2]] == [("courier", 5), ("courier_a2", 1)]
-    assert page.context["data"]["start"] == "2026-11-16" and page.context["data"]["end"] == "2026-11-18"
+    assert (page.context["data"]["start"], page.context["data"]["end"]) == (MON, TODAY)
 
     response = client.get("/dashboard/notice.xlsx?period=week&date=2026-11-18", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
