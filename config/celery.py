@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "task": "satisfaction.tasks.send_survey_reminders",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Every 10 minutes: roll the daily tallies and client stages up per station for the network dashboard
+    # (days that are over; today is always read live). Recomputes the last 35 days, so it is safe to repeat.
+    "dashboard-refresh-totals": {
+        "task": "dashboard.tasks.refresh_totals",
+        "schedule": crontab(minute="*/10"),
+    },
     # Hourly: overdue complaints go to the area manager, then to the station master.
     "satisfaction-complaint-escalation": {
         "task": "satisfaction.tasks.escalate_overdue_complaints",
