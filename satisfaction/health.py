@@ -77,7 +77,7 @@ class Health:
         counted = [c for c in self.components if c.counted]
         terms = " + ".join(f"{c.weight}×{c.value:g}" for c in counted)
         total = sum(c.weight for c in counted)
-        return f"({terms}) ÷ {total} = {self.exact:.1f} → {self.score}"
+        return f"({terms}) ÷ {total} = {self.exact:.2f} → {self.score}"
 
     def is_low(self, threshold: int | None = None) -> bool:
         return self.score < (settings.SATISFACTION_HEALTH_THRESHOLD if threshold is None else threshold)

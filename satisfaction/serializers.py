@@ -432,6 +432,8 @@ class ReadingSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
         model = IndicatorReading
         fields = ["id", "client", "indicator", "day", "value", "source", "recorded_by", "recorded_at"]
         read_only_fields = ["source", "recorded_by", "recorded_at"]
+        # Posting a day again corrects its value (the service upserts), so no uniqueness check here.
+        validators = []
 
 
 class ReadingRowSerializer(serializers.Serializer):
