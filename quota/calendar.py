@@ -59,6 +59,15 @@ class CalendarEntry:
     def reason_label(self):
         return REASON_LABELS[self.reason]
 
+    @property
+    def short_label(self) -> str:
+        """What a month grid cell shows: the holiday's name, "make-up day", or the station's note."""
+        if self.reason == Reason.MAKEUP:
+            return str(pgettext_lazy("calendar cell", "Make-up"))
+        if self.reason in (Reason.WEEKDAY, Reason.WEEKLY_REST):
+            return ""
+        return self.note or str(self.reason_label)
+
 
 def settings_for(station) -> QuotaSettings:
     """The station's quota settings, created with the defaults the first time they are needed."""

@@ -5,7 +5,7 @@ from accounts.models import QUOTA_ROLES, Area, User
 
 from .models import FlagStatus, QuotaSettings
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the browser's date input needs ISO
 WEEKDAY_CHOICES = [
     ("1", _("Monday")),
     ("2", _("Tuesday")),
@@ -38,7 +38,9 @@ class FlagFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), (AWAITING, _("Awaiting my step")), *FlagStatus.choices],
     )
-    area = forms.ModelChoiceField(label=_("Area"), required=False, queryset=Area.objects.none())
+    area = forms.ModelChoiceField(
+        label=_("Area"), required=False, queryset=Area.objects.none(), empty_label=_("All areas")
+    )
     person = forms.CharField(label=_("Person"), required=False, max_length=100)
     missed_from = forms.DateField(label=_("Missed from"), required=False, widget=DATE)
     missed_to = forms.DateField(label=_("Missed to"), required=False, widget=DATE)
@@ -98,7 +100,9 @@ class SettingsForm(forms.ModelForm):
 
 
 class LeaveForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
+    person = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), empty_label=_("Choose a person")
+    )
     first_day = forms.DateField(label=_("First day"), widget=DATE)
     last_day = forms.DateField(label=_("Last day"), widget=DATE)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)

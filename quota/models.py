@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import QUOTA_ROLES, Role, scope_q
 
@@ -234,10 +235,10 @@ class DailyTally(models.Model):
 
 
 class FlagStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    INVESTIGATED = "investigated", _("Investigated")
-    ASSESSED = "assessed", _("Assessed")
-    RESOLVED = "resolved", _("Resolved")
+    OPEN = "open", pgettext_lazy("flag status", "Open")
+    INVESTIGATED = "investigated", pgettext_lazy("flag status", "Investigated")
+    ASSESSED = "assessed", pgettext_lazy("flag status", "Assessed")
+    RESOLVED = "resolved", pgettext_lazy("flag status", "Resolved")
 
 
 class QuotaFlagQuerySet(models.QuerySet):
@@ -307,11 +308,11 @@ class QuotaFlag(models.Model):
 
 
 class FlagEventKind(models.TextChoices):
-    RAISED = "raised", _("Raised")
-    EXTENDED = "extended", _("Extended")
-    INVESTIGATED = "investigated", _("Investigated")
-    ASSESSED = "assessed", _("Assessed")
-    RESOLVED = "resolved", _("Resolved")
+    RAISED = "raised", pgettext_lazy("flag step", "Raised")
+    EXTENDED = "extended", pgettext_lazy("flag step", "Extended")
+    INVESTIGATED = "investigated", pgettext_lazy("flag step", "Investigated")
+    ASSESSED = "assessed", pgettext_lazy("flag step", "Assessed")
+    RESOLVED = "resolved", pgettext_lazy("flag step", "Resolved")
 
 
 SYSTEM_EVENTS = [FlagEventKind.RAISED, FlagEventKind.EXTENDED]

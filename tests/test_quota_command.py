@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from quota.models import DailyTally, QuotaFlag, StationDay
 from tests.factories_quota import at, collect, day, quota_settings
@@ -15,9 +16,10 @@ from tests.factories_quota import at, collect, day, quota_settings
 pytestmark = pytest.mark.django_db
 
 
-def _run(*args) -> str:
+def _run(*args, language="en") -> str:
     out = StringIO()
-    call_command("run_quota_check", *args, stdout=out)
+    with translation.override(language):
+        call_command("run_quota_check", *args, stdout=out)
     return out.getvalue()
 
 
@@ -72,6 +74,12 @@ def test_a_day_that_has_not_finished_is_refused_and_nothing_is_written(march, va
     with pytest.raises(CommandError, match="not finished"):
         _run("--date", value)
     assert _written() == (0, 0)
+
+
+def test_messages_follow_the_language(march):
+    with pytest.raises(CommandError, match="尚未结束"):
+        _run("--date", "2026-03-05", language="zh-hans")
+    assert "应考核" in _run("--date", "2026-03-02", "--station", "A01", language="zh-hans")
 
 
 def test_an_unknown_station_is_refused(march):

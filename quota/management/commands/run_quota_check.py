@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Station
 from quota.evaluation import Outcome
@@ -26,26 +27,36 @@ class Command(BaseCommand):
             stations = stations.filter(code__in=station)
             unknown = set(station) - set(stations.values_list("code", flat=True))
             if unknown:
-                raise CommandError(f"Unknown station code: {', '.join(sorted(unknown))}")
+                raise CommandError(
+                    _("Unknown station code: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+                )
         try:
             day = parse_day(date) if date is not None else None
             results = run_quota_check(now=timezone.now(), day=day, stations=stations)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         if not results:
-            self.stdout.write("Nothing to evaluate: every finished day is evaluated.")
+            self.stdout.write(_("Nothing to evaluate: every finished day is evaluated."))
         for r in results:
             where = f"{r.station.code} {r.day.isoformat()}"
             if r.outcome == Outcome.ALREADY:
-                self.stdout.write(f"{where}: already evaluated, nothing changed.")
+                self.stdout.write(_("%(where)s: already evaluated, nothing changed.") % {"where": where})
             elif r.outcome == Outcome.BEFORE_START:
-                self.stdout.write(f"{where}: before the quota rule applies at this station, nothing to do.")
-            elif not r.working_day:
-                self.stdout.write(f"{where}: rest day.")
-            else:
                 self.stdout.write(
-                    self.style.SUCCESS(
-                        f"{where}: {r.on_duty} on duty, {r.met} met, {r.missed} missed, "
-                        f"{r.flags_raised} flag(s) raised, {r.flags_extended} extended."
-                    )
+                    _("%(where)s: before the quota rule applies here, nothing to do.") % {"where": where}
                 )
+            elif not r.working_day:
+                self.stdout.write(_("%(where)s: rest day.") % {"where": where})
+            else:
+                line = _(
+                    "%(where)s: %(on_duty)s on duty, %(met)s met, %(missed)s missed, "
+                    "%(raised)s flag(s) raised, %(extended)s extended."
+                ) % {
+                    "where": where,
+                    "on_duty": r.on_duty,
+                    "met": r.met,
+                    "missed": r.missed,
+                    "raised": r.flags_raised,
+                    "extended": r.flags_extended,
+                }
+                self.stdout.write(self.style.SUCCESS(line))
