@@ -51,20 +51,31 @@ class LiveJudge:
                 station_id__in=ids, day__range=(first, last), evaluated_at__isnull=False
             ).values_list("station_id", "day", "working_day")
         }
+        days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+        # Stations sharing a rule share a calendar: work it out once per rule, then apply each station's own
+        # exceptions.
+        by_rule = {}
         self.working = {}
         for s in stations:
             settings = self.settings[s.pk]
-            day = first
-            while day <= last:
-                self.working[s.pk, day] = entry_for(day, settings, overrides.get((s.pk, day))).working
-                day += datetime.timedelta(days=1)
+            key = (settings.working_weekdays, settings.statutory_holidays)
+            if key not in by_rule:
+                by_rule[key] = {day: entry_for(day, settings, None).working for day in days}
+            for day in days:
+                override = overrides.get((s.pk, day))
+                self.working[s.pk, day] = override.working if override is not None else by_rule[key][day]
         leave_qs = Leave.objects.filter(first_day__lte=last, last_day__gte=first)
-        leave_qs = (
-            leave_qs.filter(person_id__in=people)
-            if people is not None
-            else leave_qs.filter(person__station_id__in=ids)
-        )
-        self.leave = list(leave_qs.values_list("person_id", "first_day", "last_day"))
+        if people is not None:
+            leave_qs = leave_qs.filter(person_id__in=people)
+        else:
+            leave_qs = leave_qs.filter(person__station_id__in=ids)
+        self.leave = defaultdict(list)  # person -> [(first day, last day)]
+        self.leave_by_station = defaultdict(list)  # station -> [(person, first day, last day)]
+        for person_id, station_id, first_day, last_day in leave_qs.values_list(
+            "person_id", "person__station_id", "first_day", "last_day"
+        ):
+            self.leave[person_id].append((first_day, last_day))
+            self.leave_by_station[station_id].append((person_id, first_day, last_day))
 
     def is_evaluated(self, station_id, day) -> bool:
         return (station_id, day) in self.evaluated
@@ -79,7 +90,7 @@ class LiveJudge:
         return self.settings[station_id].quota_per_day
 
     def on_leave(self, person_id, day) -> bool:
-        return any(p == person_id and a <= day <= b for p, a, b in self.leave)
+        return any(a <= day <= b for a, b in self.leave.get(person_id, ()))
 
     def is_due(self, person: dict, day) -> bool:
         return person["date_joined"] <= day and not self.on_leave(person["id"], day)
@@ -406,17 +417,21 @@ def province_figures(*, stations, period: Period) -> dict:
         if day in wanted:
             add(rows[station_id], day, on_duty, met)
 
+    # Who is due on the days not judged yet: people joined by then, less those on leave that day.
+    joined = defaultdict(list)  # station -> [(date joined, people)]
+    for station_id, date_joined, n in (
+        User.objects.filter(station_id__in=ids, role__in=QUOTA_ROLES, is_active=True)
+        .values_list("station_id", "date_joined")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        joined[station_id].append((date_joined, n))
+        rows[station_id]["people"] += n
     live = sorted({(sid, d) for sid in ids for d in wanted if judge.is_live_working_day(sid, d)})
     if live:
-        live_days = sorted({d for _sid, d in live})
-        joined = defaultdict(list)
-        for station_id, person_id, date_joined in User.objects.filter(
-            station_id__in=ids, role__in=QUOTA_ROLES, is_active=True
-        ).values_list("station_id", "pk", "date_joined"):
-            joined[station_id].append({"id": person_id, "date_joined": date_joined})
         met_live = defaultdict(int)
         for station_id, day, counted, n in (
-            of_stations(DailyTally.objects.filter(day__in=live_days))
+            of_stations(DailyTally.objects.filter(day__in=sorted({d for _sid, d in live})))
             .values_list("station_id", "day", "counted")
             .annotate(n=Count("*"))
             .order_by()
@@ -424,16 +439,10 @@ def province_figures(*, stations, period: Period) -> dict:
             if counted >= judge.quota(station_id):
                 met_live[station_id, day] += n
         for station_id, day in live:
-            due = sum(1 for m in joined[station_id] if judge.is_due(m, day))
+            due = sum(n for date_joined, n in joined[station_id] if date_joined <= day)
+            due -= sum(1 for _p, a, b in judge.leave_by_station.get(station_id, ()) if a <= day <= b)
             add(rows[station_id], day, due, met_live[station_id, day])
 
-    for station_id, n in (
-        User.objects.filter(station_id__in=ids, role__in=QUOTA_ROLES, is_active=True)
-        .values_list("station_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        rows[station_id]["people"] = n
     for station_id, n in (
         Station.objects.filter(pk__in=ids).values_list("pk").annotate(n=Count("areas")).order_by()
     ):

@@ -43,22 +43,11 @@ def contracts(clients, period: Period) -> dict:
 
 def return_visits(clients, day: datetime.date, *, limit: int = 20) -> dict:
     """Return visits still planned: overdue (before `day`), and due in the coming week."""
-    planned = VisitPlan.objects.filter(client__in=clients, kind=VisitKind.RETURN, status=PlanStatus.PLANNED)
-    counts = planned.aggregate(
-        overdue=Count("pk", filter=Q(planned_for__lt=day)),
-        due_week=Count("pk", filter=Q(planned_for__range=(day, day + datetime.timedelta(days=6)))),
-    )
-    overdue = [
-        {
-            "id": p["id"],
-            "client": p["client_id"],
-            "client_name": p["client__name"],
-            "planned_for": p["planned_for"],
-            "days_overdue": (day - p["planned_for"]).days,
-            "assignee": p["assignee_id"],
-            "assignee_name": p["assignee__display_name"] or p["assignee__username"],
-        }
-        for p in planned.filter(planned_for__lt=day)
+    week_end = day + datetime.timedelta(days=6)
+    plans = (
+        VisitPlan.objects.filter(
+            client__in=clients, kind=VisitKind.RETURN, status=PlanStatus.PLANNED, planned_for__lte=week_end
+        )
         .order_by("planned_for", "pk")
         .values(
             "id",
@@ -68,9 +57,25 @@ def return_visits(clients, day: datetime.date, *, limit: int = 20) -> dict:
             "assignee_id",
             "assignee__display_name",
             "assignee__username",
-        )[:limit]
-    ]
-    return {"overdue": counts["overdue"], "due_week": counts["due_week"], "overdue_list": overdue}
+        )
+    )
+    overdue, due_week = [], 0
+    for p in plans:
+        if p["planned_for"] >= day:
+            due_week += 1
+            continue
+        overdue.append(
+            {
+                "id": p["id"],
+                "client": p["client_id"],
+                "client_name": p["client__name"],
+                "planned_for": p["planned_for"],
+                "days_overdue": (day - p["planned_for"]).days,
+                "assignee": p["assignee_id"],
+                "assignee_name": p["assignee__display_name"] or p["assignee__username"],
+            }
+        )
+    return {"overdue": len(overdue), "due_week": due_week, "overdue_list": overdue[:limit]}
 
 
 def _unresolved_flags():
