@@ -2,10 +2,13 @@
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
 
 from pipeline.models.loop import Contract
 from quota.models import FlagStatus, QuotaFlag
+from satisfaction.models import Complaint, IndicatorWarning, SurveyResponse
+from satisfaction.models.complaints import UNRESOLVED
 from visits.models import PlanStatus, VisitKind, VisitPlan
 
 from .periods import Period
@@ -78,6 +81,31 @@ def return_visits(clients, day: datetime.date, *, limit: int = 20) -> dict:
     return {"overdue": len(overdue), "due_week": due_week, "overdue_list": overdue[:limit]}
 
 
+def satisfaction(clients, period: Period, now) -> dict:
+    """Unresolved complaints (and how many are past their deadline), the period's average satisfaction
+    (1-5, pilot answers left out) and the service-quality warnings still open."""
+    complaints = Complaint.objects.filter(client__in=clients, status__in=UNRESOLVED).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
+    )
+    tz = now.tzinfo
+    start = datetime.datetime.combine(period.start, datetime.time(), tzinfo=tz)
+    end = datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
+    responses = (
+        SurveyResponse.objects.counting()
+        .filter(client__in=clients, submitted_at__gte=start, submitted_at__lt=end, average__isnull=False)
+        .aggregate(n=Count("pk"), average=Avg("average"))
+    )
+    warnings = IndicatorWarning.objects.open().filter(client__in=clients).count()
+    average = responses["average"]
+    return {
+        "open_complaints": complaints["open"],
+        "overdue_complaints": complaints["overdue"],
+        "responses": responses["n"],
+        "average": None if average is None else round(average, 2),
+        "open_warnings": warnings,
+    }
+
+
 def _unresolved_flags():
     return QuotaFlag.objects.exclude(status=FlagStatus.RESOLVED)
 
@@ -132,6 +160,7 @@ def station_sections(*, station, area, period: Period, clients) -> dict:
         "share": share(clients),
         "contracts": contracts(clients, period),
         "return_visits": return_visits(clients, period.day),
+        "satisfaction": satisfaction(clients, period, timezone.localtime(timezone.now(), station.tz)),
         "open_flags": flags,
         "flags_by_status": {str(k): v for k, v in by_status.items()},
     }

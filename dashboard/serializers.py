@@ -117,6 +117,16 @@ class ReturnVisitsSerializer(serializers.Serializer):
     overdue_list = OverdueVisitSerializer(many=True, help_text="The longest overdue first (at most 20).")
 
 
+class SatisfactionSerializer(serializers.Serializer):
+    open_complaints = serializers.IntegerField(help_text="Complaints open or in progress.")
+    overdue_complaints = serializers.IntegerField(help_text="Of those, past their deadline.")
+    responses = serializers.IntegerField(
+        help_text="Survey responses submitted in the period (pilots left out)."
+    )
+    average = serializers.FloatField(allow_null=True, help_text="Their average score, 1 to 5.")
+    open_warnings = serializers.IntegerField(help_text="Service-quality warnings not cleared.")
+
+
 class StationDashboardSerializer(serializers.Serializer):
     station = StationRefSerializer()
     area = _Named(allow_null=True)
@@ -136,6 +146,7 @@ class StationDashboardSerializer(serializers.Serializer):
     share = ShareSerializer()
     contracts = ContractsSerializer()
     return_visits = ReturnVisitsSerializer()
+    satisfaction = SatisfactionSerializer()
 
 
 class StationRankSerializer(serializers.Serializer):

@@ -323,3 +323,39 @@ def test_open_flags_contracts_and_return_visits(history, api_as):
     assert data["share"]["our_share"] == 0.3
     assert (data["return_visits"]["overdue"], data["return_visits"]["due_week"]) == (1, 1)
     assert data["return_visits"]["overdue_list"][0]["days_overdue"] == 8
+
+
+def test_complaints_and_satisfaction_of_the_stations_clients(history, api_as):
+    from satisfaction.models import Complaint
+
+    org = history
+    client_a = DashboardClientFactory(area=org.a1, stage="follow_up")
+    client_b = DashboardClientFactory(area=org.b1, stage="follow_up")
+    now = datetime.datetime(2026, 11, 18, 15, 0, tzinfo=datetime.UTC)
+    for client, status, due in (
+        (client_a, "open", now - datetime.timedelta(hours=2)),
+        (client_a, "in_progress", now + datetime.timedelta(days=1)),
+        (client_a, "resolved", now - datetime.timedelta(days=3)),
+        (client_b, "open", now - datetime.timedelta(days=1)),
+    ):
+        Complaint.objects.create(
+            client=client,
+            channel="phone",
+            category="delay",
+            severity="medium",
+            description="慢",
+            received_at=now - datetime.timedelta(days=4),
+            due_at=due,
+            status=status,
+            created_by=org.kam,
+        )
+
+    data = _get(api_as(org.station_master), "/api/v1/dashboard/")
+
+    assert data["satisfaction"] == {
+        "open_complaints": 2,
+        "overdue_complaints": 1,
+        "responses": 0,
+        "average": None,
+        "open_warnings": 0,
+    }
