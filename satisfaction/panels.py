@@ -98,3 +98,31 @@ def dashboard(request, station=None) -> str | None:
         {"warnings": warnings, "low": low, "threshold": settings.SATISFACTION_HEALTH_THRESHOLD},
         request=request,
     )
+
+
+def station_figures(clients, *, now, limit: int = 10) -> dict:
+    """Figures for the dashboard API over a queryset of clients: warnings, complaints, low relationship health."""
+    warnings = IndicatorWarning.objects.open().filter(client__in=clients.values("pk"))
+    unresolved = Complaint.objects.unresolved().filter(client__in=clients.values("pk"))
+    low = low_health(clients, now=now)
+    return {
+        "open_warnings": warnings.count(),
+        "warnings": [
+            {
+                "client": w.client_id,
+                "client_name": w.client.name,
+                "indicator": w.indicator.code,
+                "value": w.value,
+                "threshold": w.threshold,
+                "raised_on": w.raised_on,
+            }
+            for w in warnings.select_related("client", "indicator").order_by("-raised_on", "pk")[:limit]
+        ],
+        "unresolved_complaints": unresolved.count(),
+        "overdue_complaints": unresolved.filter(due_at__lt=now).count(),
+        "low_health": [
+            {"client": client.pk, "client_name": client.name, "score": health.score}
+            for client, health in low[:limit]
+        ],
+        "health_threshold": settings.SATISFACTION_HEALTH_THRESHOLD,
+    }

@@ -269,3 +269,37 @@ def test_draft_questionnaire_is_not_offered_for_campaigns(org, client):
     draft(org.kam)
     client.force_login(org.kam)
     assert "empty" in client.get("/surveys/campaigns/new/").content.decode()
+
+
+def test_dashboard_figures_and_card_for_the_station(org, rf, customer):
+    from satisfaction.panels import dashboard, station_figures
+
+    indicator("on_time_rate")
+    indicators.readings_record(
+        by=org.kam,
+        rows=[("r", {"client": customer.pk, "indicator": "on_time_rate", "day": TODAY, "value": "80"})],
+        source="api",
+        today=TODAY,
+    )
+    complaints.complaint_create(
+        by=org.kam,
+        client=customer,
+        channel="phone",
+        category="loss",
+        severity="high",
+        description="丢件",
+        now=at(TODAY),
+    )
+    clients = customer.__class__.objects.filter(station=org.station_a)
+    figures = station_figures(clients, now=at(TODAY + timedelta(days=2)))
+    assert (figures["open_warnings"], figures["unresolved_complaints"], figures["overdue_complaints"]) == (
+        1,
+        1,
+        1,
+    )
+    assert figures["warnings"][0]["indicator"] == "on_time_rate"
+    # complaints 100 − 40 − 10 (overdue) = 50, warnings 75: (25×50 + 15×75) ÷ 40 = 59.4 → 59, below 60
+    assert figures["low_health"] == [{"client": customer.pk, "client_name": "甲公司", "score": 59}]
+    request = rf.get("/")
+    request.user = org.station_master
+    assert "satisfaction-dashboard-card" in dashboard(request, station=org.station_a)

@@ -39,11 +39,14 @@ def complaint_list(request):
     if request.GET.get("mine"):
         qs = qs.filter(Q(owner=request.user) | Q(client__owner=request.user))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "satisfaction/complaint_list.html",
         {
             "page": page,
+            "query": query.urlencode(),
             "now": now,
             "status": status,
             "severity": severity,
