@@ -11,7 +11,7 @@ from .models.clients import CompanyType, RelationshipStage, Tier
 from .models.loop import DropReason, ProposalStatus, RegressionCause, RegressionKind, SettlementMode, Stage
 from .steps import OWNER_ROLES
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> accepts
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
 
 

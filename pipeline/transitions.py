@@ -50,13 +50,13 @@ class Requirement:
 
 
 def _has_priority(client) -> bool:
-    return client.screened_at is not None
+    return client.has_priority
 
 
 def _has_visit_plan(client) -> bool:
     from visits.models import VisitPlan
 
-    return client.plan_updated_at is not None or VisitPlan.objects.filter(client=client).exists()
+    return client.has_visit_plan or VisitPlan.objects.filter(client=client).exists()
 
 
 def _has_decision_maker(client) -> bool:

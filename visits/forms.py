@@ -8,7 +8,7 @@ from pipeline.transitions import LOOP_ROLES
 
 from .models import Outcome, VisitKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> accepts
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
 
 
