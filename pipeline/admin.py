@@ -3,6 +3,7 @@ read, and the competitors list and per-station screening prices are edited."""
 
 from django.contrib import admin
 
+from .admin_loop import move_clients  # also registers the step records of steps 3-10
 from .models import (
     Client,
     ClientCompetitorVolume,
@@ -88,6 +89,7 @@ class ClientAdmin(admin.ModelAdmin):
     list_select_related = ["station", "area", "merged_into"]
     readonly_fields = [f.name for f in Client._meta.fields]
     inlines = [ClientContactInline, ClientVolumeInline]
+    actions = [move_clients]  # stage moves go through pipeline/transitions.py (admin_loop.py)
 
     def has_add_permission(self, request):
         return False
