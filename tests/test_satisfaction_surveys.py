@@ -143,6 +143,16 @@ def test_new_version_copies_the_questions_as_a_draft(org, clients):
     assert [q.text for q in copy.questions.all()] == [q.text for q in questionnaire.questions.all()]
     with pytest.raises(ValidationError):
         surveys.questionnaire_new_version(by=org.kam, questionnaire=questionnaire)
+    questionnaire.refresh_from_db()
+    assert questionnaire.status == QuestionnaireStatus.APPROVED  # usable until the new version is approved
+
+
+def test_a_new_version_after_a_failed_pilot_retires_the_piloted_one(org, clients):
+    questionnaire = draft(org.kam)
+    surveys.pilot_start(by=org.kam, questionnaire=questionnaire, clients=[clients[0]], now=at(TODAY))
+    copy = surveys.questionnaire_new_version(by=org.kam, questionnaire=questionnaire)
+    questionnaire.refresh_from_db()
+    assert (questionnaire.status, copy.status) == (QuestionnaireStatus.RETIRED, QuestionnaireStatus.DRAFT)
 
 
 @pytest.fixture
@@ -211,9 +221,10 @@ def test_reminders_go_once_to_those_who_have_not_answered(
     org, clients, campaign, django_capture_on_commit_callbacks
 ):
     SatContactFactory(client=clients[0], name="李会计")
+    SatContactFactory(client=clients[0], name="赵主管", email="")  # reached by a copied link
     with django_capture_on_commit_callbacks(execute=True):
         surveys.send_due_campaigns(now=at(TODAY))
-    answered, waiting = Invitation.objects.filter(campaign=campaign).order_by("pk")
+    answered, waiting, by_link = Invitation.objects.filter(campaign=campaign).order_by("pk")
     surveys.response_submit(invitation=answered, answers=scores(campaign.questionnaire, 4), now=at(TODAY))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -222,6 +233,11 @@ def test_reminders_go_once_to_those_who_have_not_answered(
         assert surveys.send_reminders(now=at(TODAY + timedelta(days=6))) == 1
         assert surveys.send_reminders(now=at(TODAY + timedelta(days=7))) == 0
     assert [m.to for m in mail.outbox] == [[waiting.email]]
+    # The contact without e-mail: the campaign's author is told to send the link again, once
+    nudges = Notification.objects.filter(recipient=org.kam, kind="survey_reminder")
+    assert nudges.count() == 1 and "1" in nudges.get().message
+    by_link.refresh_from_db()
+    assert by_link.reminded_at == at(TODAY + timedelta(days=6))
     assert "Reminder" in mail.outbox[0].body or "提醒" in mail.outbox[0].subject
 
 

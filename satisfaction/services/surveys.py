@@ -168,6 +168,9 @@ def questionnaire_new_version(*, by: User, questionnaire: Questionnaire) -> Ques
         raise ValidationError(_("This version is still a draft: change it directly."))
     if Questionnaire.objects.filter(previous=questionnaire).exists():
         raise ValidationError(_("A newer version of this questionnaire already exists."))
+    if questionnaire.status == QuestionnaireStatus.PILOTING:
+        # The pilot found problems: this version will never be approved; the new one is piloted afresh.
+        Questionnaire.objects.filter(pk=questionnaire.pk).update(status=QuestionnaireStatus.RETIRED)
     copy = Questionnaire.objects.create(
         station=questionnaire.station,
         title=questionnaire.title,
@@ -436,9 +439,10 @@ def campaign_run(*, campaign: Campaign, now: datetime, email: bool = True) -> li
 
     With `email=False` the links are only made (to be copied into messages, or for demo history).
     """
-    today = timezone.localdate(now)
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update().select_related("station").get(pk=campaign.pk)
+        # The campaign's own station decides what "today" is; company-wide ones use the default time zone.
+        today = campaign.station.local_date(now) if campaign.station_id else timezone.localdate(now)
         round_on = campaign.next_run_on
         if campaign.status != CampaignStatus.ACTIVE or round_on is None or round_on > today:
             return []
@@ -511,8 +515,10 @@ def campaign_set_paused(*, by: User, campaign: Campaign, paused: bool) -> Campai
 def send_due_campaigns(*, now: datetime) -> int:
     """The daily job: every active campaign whose next sending is due. Returns the invitations made."""
     made = 0
+    # A day of margin: a station east of the default time zone may already be on the next day;
+    # campaign_run checks each campaign against its own station's date.
     due = Campaign.objects.filter(
-        status=CampaignStatus.ACTIVE, next_run_on__lte=timezone.localdate(now)
+        status=CampaignStatus.ACTIVE, next_run_on__lte=timezone.localdate(now) + timedelta(days=1)
     ).order_by("pk")
     for campaign in due:
         if (
@@ -524,37 +530,53 @@ def send_due_campaigns(*, now: datetime) -> int:
     return made
 
 
-def reminders_due(*, now: datetime) -> list[int]:
-    """Invitations not answered after their campaign's delay, e-mailed once, still valid, never reminded."""
-    ids = []
+def reminders_due(*, now: datetime) -> list[Invitation]:
+    """Invitations not answered after their campaign's delay, still valid, never reminded."""
+    due = []
     campaigns = Campaign.objects.filter(
         invitations__reminded_at__isnull=True, invitations__expires_at__gt=now
     ).distinct()
     for campaign in campaigns:
         cutoff = now - timedelta(days=campaign.reminder_after_days)
-        ids += list(
+        due += list(
             campaign.invitations.filter(
-                response__isnull=True,
-                reminded_at__isnull=True,
-                emailed_at__isnull=False,
-                sent_at__lte=cutoff,
-                expires_at__gt=now,
-            )
-            .exclude(email="")
-            .values_list("pk", flat=True)
+                response__isnull=True, reminded_at__isnull=True, sent_at__lte=cutoff, expires_at__gt=now
+            ).select_related("campaign")
         )
-    return ids
+    return due
 
 
 def send_reminders(*, now: datetime) -> int:
+    """E-mail a reminder to each contact who has not answered; for those reached by a copied link, tell the
+    campaign's author how many to send their link again. Returns the reminders e-mailed."""
+    from django.urls import reverse
+
     from ..tasks import send_survey_email
 
     sent = 0
-    for pk in reminders_due(now=now):
+    by_hand: dict[int, list[Invitation]] = {}
+    for invitation in reminders_due(now=now):
         # Two overlapping runs: the conditional update lets exactly one of them claim the reminder.
-        if Invitation.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
-            transaction.on_commit(lambda pk=pk: send_survey_email.delay(pk, reminder=True))
+        if not Invitation.objects.filter(pk=invitation.pk, reminded_at__isnull=True).update(reminded_at=now):
+            continue
+        if invitation.email and invitation.emailed_at is not None:
+            transaction.on_commit(lambda pk=invitation.pk: send_survey_email.delay(pk, reminder=True))
             sent += 1
+        elif not invitation.email:
+            by_hand.setdefault(invitation.campaign_id, []).append(invitation)
+    for invitations in by_hand.values():
+        campaign = invitations[0].campaign
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _(
+                "%(n)s contacts reached by a copied link have not answered “%(campaign)s”: send them their link again."
+            ) % {"n": len(invitations), "campaign": campaign.name}
+        notify(
+            recipient=campaign.created_by,
+            kind="survey_reminder",
+            message=message,
+            link=reverse("satisfaction:campaign_detail", args=[campaign.pk]),
+            dedupe_key=f"survey-reminder:{campaign.pk}:{min(i.pk for i in invitations)}",
+        )
     return sent
 
 
