@@ -33,8 +33,13 @@ def parse_args():
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE))
     parser.add_argument("--requests", type=int, default=300, help="measured requests per endpoint (max 5000)")
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads (max 32)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    cores = os.cpu_count() or 2
+    parser.add_argument(
+        "--concurrency", type=int, default=cores, help="client threads (default: one per core; max 32)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2 * cores, help="gunicorn worker processes (default: two per core)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
     args.requests = max(1, min(args.requests, 5000))
@@ -176,6 +181,7 @@ def machine() -> dict:
     import django
 
     return {
+        "load average before the run": " ".join(f"{x:.1f}" for x in LOAD_BEFORE),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory": memory,
@@ -186,8 +192,15 @@ def machine() -> dict:
     }
 
 
+LOAD_BEFORE = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+
+
 def main() -> None:
     args = parse_args()
+    if LOAD_BEFORE[0] > (os.cpu_count() or 1):
+        print(
+            f"Warning: the machine is busy (load average {LOAD_BEFORE[0]:.1f}); figures will be pessimistic."
+        )
     if not args.database.startswith("postgres"):
         raise SystemExit("The benchmark runs against PostgreSQL (--database postgres://...).")
     setup_django(args.database)
