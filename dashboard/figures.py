@@ -288,12 +288,19 @@ def miss_streaks(station, members, day: datetime.date, judge: LiveJudge, live_co
 
     The evaluation's own count on the last judged working day, plus the days missed live since then.
     """
-    last_judged = (
-        StationDay.objects.filter(station=station, day__lte=day, evaluated_at__isnull=False, working_day=True)
-        .order_by("-day")
-        .values_list("day", flat=True)
-        .first()
-    )
+    judged = [
+        d for (sid, d), working in judge.evaluated.items() if sid == station.pk and working and d <= day
+    ]
+    last_judged = max(judged) if judged else None
+    if last_judged is None:  # nothing judged in the days the judge looked at: look further back
+        last_judged = (
+            StationDay.objects.filter(
+                station=station, day__lte=day, evaluated_at__isnull=False, working_day=True
+            )
+            .order_by("-day")
+            .values_list("day", flat=True)
+            .first()
+        )
     streaks = {}
     if last_judged is not None:
         streaks = dict(

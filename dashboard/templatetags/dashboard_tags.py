@@ -1,20 +1,30 @@
 """`{% num %}`: a dashboard number that links to the list behind it and refreshes itself (data-bind)."""
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 
+@lru_cache(maxsize=128)
+def _list_base(name: str, urlconf) -> str:
+    # A page has hundreds of numbers but a handful of lists: reverse each list once per process.
+    try:
+        return reverse(name, urlconf=urlconf)
+    except NoReverseMatch:
+        return ""
+
+
 def list_url(name: str, **params) -> str:
     """The list page `name` filtered by `params`, or "" while that page does not exist."""
-    try:
-        url = reverse(name)
-    except NoReverseMatch:
+    url = _list_base(name, get_urlconf())
+    if not url:
         return ""
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return f"{url}?{query}" if query else url
@@ -41,12 +51,11 @@ def num(value, list_name="", *, bind="", key="", fmt="", **params):
         collection, _sep, field = bind.partition(":")
         bind = f"{collection}:{key}:{field}"
     href = list_url(list_name, **params) if list_name else ""
-    text = format_value(value, fmt)
+    attrs = f'class="num" data-bind="{escape(bind)}" data-format="{escape(fmt)}"'
+    text = escape(format_value(value, fmt))
     if href:
-        return format_html(
-            '<a href="{}" class="num" data-bind="{}" data-format="{}">{}</a>', href, bind, fmt, text
-        )
-    return format_html('<span class="num" data-bind="{}" data-format="{}">{}</span>', bind, fmt, text)
+        return mark_safe(f'<a href="{escape(href)}" {attrs}>{text}</a>')
+    return mark_safe(f"<span {attrs}>{text}</span>")
 
 
 @register.filter
