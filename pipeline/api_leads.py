@@ -991,7 +991,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
     def get_preview(self, obj) -> dict | None:
         if obj.status != "uploaded" or not self.context.get("with_preview"):
             return None
-        data = importing.preview(obj)
+        try:
+            data = importing.preview(obj)
+        except (OSError, ValidationError):
+            return None  # the stored file is gone or no longer readable
         return {"rows": data["rows"], "sample_errors": data["sample_errors"]}
 
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
 from accounts.models import Area, Role, User
@@ -276,22 +277,23 @@ def _cell_text(value) -> str:
 # --- Mapping ----------------------------------------------------------------------------------------------
 
 
+def _verbose(kind: str, name: str):
+    """The field's label (lazy); contact columns of a client sheet are labelled as on the lead form."""
+    if name == "area":
+        return Client._meta.get_field("area").verbose_name
+    if name == "collected_by":
+        return gettext_lazy("collected by (username)")
+    model = Lead if kind == ImportKind.LEADS or name.startswith("contact_") else Client
+    return model._meta.get_field(name).verbose_name
+
+
 def targets_for(kind: str, user) -> list[tuple[str, str]]:
     """(target, label) a column may be mapped to, in the user's language."""
     if kind == ImportKind.LEADS:
         names = LEAD_TARGETS + (HISTORY_TARGETS if user.role in lead_services.HISTORY_IMPORTERS else [])
-        model = Lead
     else:
-        names, model = CLIENT_TARGETS, Client
-    out = []
-    for name in names:
-        if name == "area":
-            label = _("area")
-        elif name == "collected_by":
-            label = _("collected by (username)")
-        else:
-            label = str(model._meta.get_field(name).verbose_name)
-        out.append((name, label))
+        names = CLIENT_TARGETS
+    out = [(name, str(_verbose(kind, name))) for name in names]
     for c in Competitor.objects.order_by("name"):
         out.append((f"{COMPETITOR_PREFIX}{c.pk}", _("%(name)s: parcels per month") % {"name": c.name}))
     return out
@@ -299,15 +301,13 @@ def targets_for(kind: str, user) -> list[tuple[str, str]]:
 
 def _alias_index(kind: str) -> dict[str, str]:
     index = {}
-    model = Lead if kind == ImportKind.LEADS else Client
     names = LEAD_TARGETS + HISTORY_TARGETS if kind == ImportKind.LEADS else CLIENT_TARGETS
     for name in names:
         spellings = [name, *ALIASES.get(name, [])]
-        if name != "area":
-            verbose = model._meta.get_field(name).verbose_name
-            for lang in ("en", "zh-hans"):
-                with translation.override(lang):
-                    spellings.append(str(verbose))
+        verbose = _verbose(kind, name)
+        for lang in ("en", "zh-hans"):
+            with translation.override(lang):
+                spellings.append(str(verbose))
         for s in spellings:
             index.setdefault(_fold(s), name)
     return index
@@ -509,21 +509,35 @@ def _choice_index(choices) -> dict[str, str]:
     return index
 
 
+# Spellings met in the field's own spreadsheets, besides the labels of both languages.
 COMPANY_TYPE_ALIASES = {
+    "成熟企业": CompanyType.MATURE,
     "国企": CompanyType.MATURE,
+    "初创企业": CompanyType.STARTUP,
     "政府": CompanyType.GOVERNMENT,
-    "电商": CompanyType.ECOMMERCE,
+    "政府机关": CompanyType.GOVERNMENT,
+    "事业单位": CompanyType.GOVERNMENT,
+    "民企": CompanyType.PRIVATE,
+    "私营企业": CompanyType.PRIVATE,
     "个体": CompanyType.SHOP,
     "个体户": CompanyType.SHOP,
-    "民企": CompanyType.PRIVATE,
+    "个体商户": CompanyType.SHOP,
+    "电商": CompanyType.ECOMMERCE,
+    "电商卖家": CompanyType.ECOMMERCE,
+    "网店": CompanyType.ECOMMERCE,
 }
 SOURCE_ALIASES = {
     "11183": Source.HOTLINE_11183,
     "热线": Source.HOTLINE_11183,
+    "11183热线": Source.HOTLINE_11183,
     "转介绍": Source.REFERRAL,
+    "客户推荐": Source.REFERRAL,
     "揽投": Source.COURIER_ROUTE,
+    "揽投路线": Source.COURIER_ROUTE,
     "网络": Source.WEB,
     "展会": Source.EXHIBITION,
+    "市场调查": Source.MARKET_SURVEY,
+    "竞争对手": Source.COMPETITOR,
 }
 ROLE_ALIASES = {
     "决策人": ContactRole.DECISION_MAKER,

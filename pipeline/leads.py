@@ -1147,7 +1147,7 @@ def client_update(*, client: Client, by: User, data: dict, area: Area | None = N
 def client_contacts_save(*, client: Client, by: User, contacts: list[dict]) -> list[ClientContact]:
     """Add, change or remove contacts: rows with an "id" change that contact ("delete": true removes it)."""
     _require_client_editor(by)
-    existing = {c.pk: c for c in client.contacts.all()}
+    existing = {c.pk: c for c in ClientContact.objects.filter(client=client)}
     errors = []
     keep = []
     for i, row in enumerate(contacts, start=1):
@@ -1186,7 +1186,7 @@ def client_contacts_save(*, client: Client, by: User, contacts: list[dict]) -> l
         pk__in=[pk for pk in existing if pk not in kept_ids]
     ).delete()
     screening.refresh(client)
-    return list(client.contacts.all())
+    return list(ClientContact.objects.filter(client=client).order_by("pk"))
 
 
 @transaction.atomic
@@ -1304,7 +1304,6 @@ def review_queue(user):
         Lead.objects.visible_to(user)
         .filter(status=LeadStatus.SUBMITTED)
         .select_related("collected_by", "area", "duplicate_of")
-        .prefetch_related("photos", "competitors__competitor", "contacts")
         .order_by("collected_at", "pk")
     )
 

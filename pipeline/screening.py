@@ -217,6 +217,8 @@ def competitor_total(client_id: int) -> int:
 def refresh(client: Client, *, average_price: Decimal | None = None) -> Assessment:
     """Recompute the stored screening figures of one client (call inside the write's transaction)."""
     client.competitor_monthly_total = competitor_total(client.pk)
+    # Contacts prefetched before the write may be stale: read them again.
+    getattr(client, "_prefetched_objects_cache", {}).pop("contacts", None)
     result = assess(client, average_price=average_price)
     client.expected_revenue = result.expected_revenue
     client.difficulty = result.difficulty

@@ -27,6 +27,7 @@ from .models.leads import LeadStatus, RejectReason
 from .models.loop import Stage
 
 PAGE_SIZE = 50
+QUEUE_PAGE = 200  # a day's review at most; the count above says when there are more
 COLLECTORS = tuple(services.LEAD_COLLECTORS)
 REVIEWERS = tuple(services.REVIEWERS)
 EDITORS = tuple(screening.CLIENT_EDITORS)
@@ -214,8 +215,10 @@ def lead_photo_add(request, pk):
 @role_required(*REVIEWERS)
 def review_queue(request):
     """The area's submitted leads, oldest first, with what is missing highlighted."""
-    leads = list(services.review_queue(request.user)[:200])
-    total = services.review_queue(request.user).count() if len(leads) == 200 else len(leads)
+    leads = list(
+        services.review_queue(request.user).prefetch_related("photos", "competitors__competitor")[:QUEUE_PAGE]
+    )
+    total = services.review_queue(request.user).count() if len(leads) == QUEUE_PAGE else len(leads)
     rows = [
         {
             "lead": lead,

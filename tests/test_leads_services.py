@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Notification
 from pipeline import leads as services
@@ -33,6 +33,13 @@ from tests.factories_leads import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in English here; the Chinese catalogue is exercised by the page and API tests.
+    with translation.override("en"):
+        yield
 
 
 def _snapshot():

@@ -238,7 +238,8 @@ class Client(models.Model):
 
     @property
     def has_visit_plan(self) -> bool:
-        return self.plan_updated_at is not None and bool(self.plan_key_points.strip())
+        """A visit plan was written at screening (the service refuses a plan without key points)."""
+        return self.plan_updated_at is not None
 
     @property
     def is_merged(self) -> bool:
