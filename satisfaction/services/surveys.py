@@ -440,7 +440,9 @@ def campaign_run(*, campaign: Campaign, now: datetime, email: bool = True) -> li
     With `email=False` the links are only made (to be copied into messages, or for demo history).
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related("station").get(pk=campaign.pk)
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",)).select_related("station").get(pk=campaign.pk)
+        )
         # The campaign's own station decides what "today" is; company-wide ones use the default time zone.
         today = campaign.station.local_date(now) if campaign.station_id else timezone.localdate(now)
         round_on = campaign.next_run_on
