@@ -175,9 +175,11 @@ def _satisfy(client, by, at, rng, kam, master) -> None:
             feedback=rng.choice(["时效满意", "有一件晚了一天，其他都好", "包装很好"]),
         )
         _backdate(TrialShipment, shipment.pk, at)
-    elif stage == Stage.CONTRACT:
         if client.owner_id != kam.pk:
-            steps.owner_transfer(client=client, by=master, to_owner=kam, reason="签约转大客户经理维护")
+            steps.owner_transfer(
+                client=client, by=master, to_owner=kam, reason="试寄通过，转大客户经理签约维护"
+            )
+    elif stage == Stage.CONTRACT:
         contract = steps.contract_create(
             client=client,
             by=kam,
