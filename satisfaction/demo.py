@@ -131,7 +131,7 @@ def seed(org, *, scale, today, rng):
         schedule=Schedule.QUARTERLY,
         today=start,
     )
-    unhappy = with_contacts[-1].pk
+    unhappy = with_contacts[0].pk  # low scores, the escalated complaint and the warning: low health
     while campaign.next_run_on and campaign.next_run_on <= today:
         sent_on = campaign.next_run_on
         for invitation in surveys.campaign_run(campaign=campaign, now=_at(sent_on), email=False):
@@ -139,8 +139,10 @@ def seed(org, *, scale, today, rng):
                 answered = min(sent_on + timedelta(days=rng.randint(1, 6)), today)
                 _answer(invitation, rng, when=_at(answered, 15), low=invitation.client_id == unhappy)
         campaign.refresh_from_db()
-    _complaints(clients, kam=kam, master=master, today=today)
-    _readings(clients[:4], by=master, today=today, rng=rng)
+    _complaints(clients, unhappy=with_contacts[0], kam=kam, today=today)
+    _readings(
+        [with_contacts[0], *[c for c in clients if c.pk != unhappy][:3]], by=master, today=today, rng=rng
+    )
 
 
 def _answer(invitation, rng, *, when, low):
@@ -154,7 +156,7 @@ def _answer(invitation, rng, *, when, low):
     surveys.response_submit(invitation=invitation, answers=answers, now=when, language="zh-hans")
 
 
-def _complaints(clients, *, kam, master, today):
+def _complaints(clients, *, unhappy, kam, today):
     now = _at(today, 9)
     cases = [
         # (days ago, channel, category, severity, description, steps)
@@ -164,7 +166,7 @@ def _complaints(clients, *, kam, master, today):
         (0, "api", "attitude", "low", "派件员电话沟通态度生硬。", []),
     ]
     for index, (ago, channel, category, severity, description, steps) in enumerate(cases):
-        client = clients[index % len(clients)]
+        client = unhappy if severity == "high" else clients[(index + 1) % len(clients)]
         received = now - timedelta(days=ago, hours=2)
         complaint = complaints.complaint_create(
             by=kam,

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 import time_machine
 
+from pipeline.models import Client
 from satisfaction import demo
+from satisfaction.health import low_health
 from satisfaction.models import (
     Campaign,
     Complaint,
@@ -57,6 +59,9 @@ def test_demo_seeds_a_piloted_questionnaire_responses_complaints_and_a_warning(o
     assert Complaint.objects.filter(escalation_level__gt=0).count() == 1
     assert IndicatorWarning.objects.filter(cleared_on__isnull=True).count() == 1
     assert FollowUpTask.objects.exists()
+    with time_machine.travel(at(TODAY, 8), tick=False):
+        low = low_health(Client.objects.filter(station=org.station_a), now=at(TODAY, 8))
+    assert len(low) == 1  # the unhappy customer: low scores, the escalated complaint and the warning
 
 
 def test_demo_without_clients_adds_nothing(org):
