@@ -264,3 +264,28 @@ def test_screening_settings_page_changes_the_price_and_recomputes(org, client):
     )
     c.refresh_from_db()
     assert c.expected_revenue == 12000
+
+
+@pytest.mark.parametrize(
+    "url_name, make",
+    [
+        ("pipeline:lead_list", lambda org, n: [LeadFactory(collected_by=org.courier) for _ in range(n)]),
+        ("pipeline:review_queue", lambda org, n: [LeadFactory(collected_by=org.courier) for _ in range(n)]),
+        ("pipeline:client_list", lambda org, n: [ClientFactory(area=org.a1) for _ in range(n)]),
+        ("pipeline:screening_list", lambda org, n: [ClientFactory(area=org.a1) for _ in range(n)]),
+    ],
+)
+def test_list_pages_keep_a_constant_number_of_queries(org, client, url_name, make):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.marketer)
+    make(org, 2)
+    client.get(reverse(url_name))  # warm caches (content types, competitor list)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(url_name))
+    make(org, 25)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert len(many) == len(few), url_name
