@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import Station
+from accounts.tasks import send_notification_email
 
 from . import schedule
 from .evaluation import evaluate_station_through
@@ -45,3 +46,11 @@ def remind_station(station_id: int, day: str) -> int:
     if station is None:
         return 0
     return send_reminders(station=station, day=datetime.date.fromisoformat(day))
+
+
+@shared_task
+def email_notifications(notification_ids: list[int]) -> int:
+    """Queue the e-mail of each notification (one task each, so a failing address retries on its own)."""
+    for pk in notification_ids:
+        send_notification_email.delay(pk)
+    return len(notification_ids)
