@@ -24,6 +24,8 @@ MENU = [
         frozenset({R.AREA_MARKETER, R.AREA_MANAGER, R.STATION_MASTER}),
     ),
     ("pipeline:client_list", _("Clients"), AREA_UP),
+    ("pipeline:screening_list", _("Screening"), AREA_UP),
+    ("pipeline:competitor_list", _("Competitors"), AREA_UP),
     ("pipeline:kanban", _("Kanban"), AREA_UP),
     ("pipeline:funnel", _("Funnel"), AREA_UP),
     ("visits:calendar", _("Visits"), AREA_UP),
