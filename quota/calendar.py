@@ -70,12 +70,16 @@ class CalendarEntry:
 
 
 def settings_for(station) -> QuotaSettings:
-    """The station's quota settings, created with the defaults the first time they are needed."""
+    """The station's quota settings, created with the defaults the first time they are needed.
+
+    The rule then starts that day (the beat creates them within a quarter of an hour of a new station): on an
+    organisation loaded with history, nobody is judged on days before the quota was set up.
+    """
     cached = getattr(station, "_quota_settings_cache", None)
     if cached is not None:
         return cached
     settings, _created = QuotaSettings.objects.get_or_create(
-        station=station, defaults={"starts_on": station.local_date(station.created_at)}
+        station=station, defaults={"starts_on": station.local_date()}
     )
     station._quota_settings_cache = settings
     return settings

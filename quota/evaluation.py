@@ -402,7 +402,7 @@ def stations_with_settings(stations=None) -> list[Station]:
     missing = [s for s in stations if s.pk not in by_station]
     if missing:
         QuotaSettings.objects.bulk_create(
-            [QuotaSettings(station=s, starts_on=s.local_date(s.created_at)) for s in missing],
+            [QuotaSettings(station=s, starts_on=s.local_date()) for s in missing],
             ignore_conflicts=True,
         )
         by_station = {q.station_id: q for q in QuotaSettings.objects.filter(station__in=stations)}

@@ -208,7 +208,7 @@ def test_catch_up_after_days_without_a_run(org):
         day("2026-03-09"),
         5,
     )
-    # Station B's rule started when it was created (today), so nothing of March is evaluated there.
+    # Station B's settings were created today with the defaults: its rule starts today, March stays untouched.
     assert not StationDay.objects.filter(station=org.station_b).exists()
 
 
