@@ -354,7 +354,8 @@ class Match:
         return {
             "kind": self.kind,
             "id": self.id if self.visible else None,
-            "name": self.name if self.visible or self.match != "similar" else "",
+            # Outside the caller's scope a phone match does not reveal whose number it is.
+            "name": self.name if self.visible or self.match == "name" else "",
             "match": self.match,
             "station": self.station,
             "area": self.area,
@@ -1196,9 +1197,9 @@ def client_competitor_volumes_set(
     """Record what each competitor carries for the client in a month ([{"competitor", "monthly"}]), and our own
     monthly parcels if given as {"competitor": None}. Earlier months stay as history."""
     _require_client_editor(by)
-    if month > timezone.localdate():
-        raise ValidationError({"month": [_("The month cannot be in the future.")]})
     month = _month(month)
+    if month > _month(timezone.localdate()):
+        raise ValidationError({"month": [_("The month cannot be in the future.")]})
     rows = clean_competitors(volumes, field="volumes")
     saved = []
     for competitor, monthly in rows:

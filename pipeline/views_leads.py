@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Station
@@ -75,6 +76,7 @@ def _client(request, pk) -> Client:
 # --- Capture ---------------------------------------------------------------------------------------------
 
 
+@never_cache  # "back" after saving must not bring the same form (and its idempotency key) again
 @role_required(*COLLECTORS)
 def lead_capture(request):
     """One phone screen: the customer-information form, a card photo from the camera, one tap to submit."""

@@ -625,3 +625,17 @@ def test_the_competitors_list_is_edited_with_profiles(org):
         services.competitor_save(by=org.courier, competitor=sf, data={"notes": "x"})
     with pytest.raises(ValidationError):
         services.competitor_save(by=org.marketer, data={"name": "顺丰速运"})  # the name is taken
+
+
+def test_a_phone_match_outside_scope_does_not_reveal_the_company(org):
+    other = ClientFactory(name="别站公司", area=org.b1)
+    ClientContactFactory(client=other, phone="13812345678")
+    shown = services.find_matches(user=org.courier, phones=["138 1234 5678"])[0].as_dict()
+    assert (shown["kind"], shown["match"], shown["name"], shown["id"], shown["url"], shown["station"]) == (
+        "client",
+        "phone",
+        "",
+        None,
+        "",
+        "站B",
+    )
