@@ -149,7 +149,7 @@ def seed(org, *, scale, today, rng) -> None:
                 phone = _phone(rng)
                 inbound = rng.choice([0, 20, 50, 80, 150, 300, 600, 1200])
                 outbound = rng.choice([0, 10, 30, 60, 120, 250, 500, 1500, 3000])
-                complete = rng.random() > 0.15
+                complete = rng.random() > 0.08
                 when = _at(day, tz, rng, latest=now - dt.timedelta(minutes=5))
                 lead = Lead(
                     company_name=name,
@@ -208,11 +208,19 @@ def seed(org, *, scale, today, rng) -> None:
             lead.collected_at + dt.timedelta(hours=rng.randint(2, 8)), now - dt.timedelta(minutes=1)
         )
         if age < 2 and roll < 0.6:
-            continue
+            continue  # today's and yesterday's: most still wait in the review queue
         if services.missing_for_acceptance(lead):
-            if roll < 0.5:
+            if age <= 5:
                 services.lead_return(
                     lead=lead, by=reviewer, reason="请补全联系人姓名和详细地址", at=decided_at
+                )
+            else:
+                services.lead_reject(
+                    lead=lead,
+                    by=reviewer,
+                    category=RejectReason.OTHER,
+                    reason="多次联系仍未补全资料",
+                    at=decided_at,
                 )
             continue
         if roll < 0.08:
@@ -231,7 +239,7 @@ def seed(org, *, scale, today, rng) -> None:
                 reason="地址在浦西，转交对应网点",
                 at=decided_at,
             )
-        elif roll < 0.85:
+        else:
             accepted.append(services.lead_accept(lead=lead, by=reviewer, at=decided_at))
 
     # Competitor volumes of the accepted clients over the last three months, and a few screened with a plan.
