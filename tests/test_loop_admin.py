@@ -14,10 +14,11 @@ def test_the_admin_action_asks_where_to_then_moves_what_may_move_and_lists_refus
     satisfy_gate(ready, org.kam)
     lacking = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="缺分析")
     client.force_login(org.admin)
+    client.cookies["django_language"] = "en"  # pages follow the language switch, not the browser
     selected = {"action": "move_clients", "_selected_action": [ready.pk, lacking.pk]}
 
     # Given the intermediate page
-    page = client.post("/admin/pipeline/client/", selected, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.post("/admin/pipeline/client/", selected)
     assert page.status_code == 200
     assert "齐备" in page.content.decode()
     assert not StageChange.objects.exists()
@@ -27,7 +28,6 @@ def test_the_admin_action_asks_where_to_then_moves_what_may_move_and_lists_refus
         "/admin/pipeline/client/",
         {**selected, "apply": "1", "to": "proposal"},
         follow=True,
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     # Then the ready client moved, the other was refused with the reason, and nothing else changed

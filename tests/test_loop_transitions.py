@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
 
 from pipeline import transitions
 from pipeline.models import Client, StageChange
@@ -17,6 +18,12 @@ from tests.factories_loop import LoopClientFactory, satisfy_gate, walk_to
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -85,7 +92,6 @@ GATE_REFUSALS = [
 def test_each_gate_refuses_a_client_that_lacks_its_requirement_and_changes_nothing(
     org, settings, stage, missing
 ):
-    settings.LANGUAGE_CODE = "en"
     # Given a client that reached `stage` but has nothing of what the step requires
     client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
     walk_to(client, stage, org.kam)

@@ -139,7 +139,7 @@
             bump(from, -1);
             bump(result.body.stage, 1);
             fillSelect(card);
-            say(board.dataset.msgMoved.replace("%s", labels[result.body.stage]), false);
+            say(board.dataset.msgMoved.replace("{stage}", labels[result.body.stage]), false);
           } else {
             home.parent.insertBefore(card, home.next);
             card.classList.add("refused");

@@ -15,7 +15,7 @@
         set("latitude", pos.coords.latitude.toFixed(6));
         set("longitude", pos.coords.longitude.toFixed(6));
         set("accuracy", Math.round(pos.coords.accuracy));
-        status.textContent = button.dataset.msgOk.replace("%s", Math.round(pos.coords.accuracy));
+        status.textContent = button.dataset.msgOk.replace("{m}", Math.round(pos.coords.accuracy));
       },
       function () { status.textContent = button.dataset.msgDenied; },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
