@@ -240,6 +240,7 @@ def test_query_count_does_not_grow_with_people(org, frozen, api_as, django_asser
     from tests.factories import UserFactory
 
     client = api_as(org.station_master)
+    DashboardClientFactory(area=org.a1, stage="screen")
     client.get("/api/v1/dashboard/")  # creates the station's quota settings on first use
     with CaptureQueriesContext(connection) as few:
         client.get("/api/v1/dashboard/")
