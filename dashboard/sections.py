@@ -11,6 +11,7 @@ from satisfaction.models import Complaint, IndicatorWarning, SurveyResponse
 from satisfaction.models.complaints import UNRESOLVED
 from visits.models import PlanStatus, VisitKind, VisitPlan
 
+from . import lookups  # noqa: F401  (registers `__in_array`)
 from .periods import Period
 
 
@@ -27,7 +28,7 @@ def share(clients) -> dict:
 
 def contracts(clients, period: Period) -> dict:
     """Contracts signed in the period, and those in force on the day with their committed monthly volume."""
-    qs = Contract.objects.filter(client_id__in=clients)
+    qs = Contract.objects.filter(client__in_array=clients)
     totals = qs.aggregate(
         signed=Count("pk", filter=Q(signed_on__range=(period.start, period.end))),
         signed_volume=Sum("committed_monthly_volume", filter=Q(signed_on__range=(period.start, period.end))),
@@ -49,7 +50,10 @@ def return_visits(clients, day: datetime.date, *, limit: int = 20) -> dict:
     week_end = day + datetime.timedelta(days=6)
     plans = (
         VisitPlan.objects.filter(
-            client_id__in=clients, kind=VisitKind.RETURN, status=PlanStatus.PLANNED, planned_for__lte=week_end
+            client__in_array=clients,
+            kind=VisitKind.RETURN,
+            status=PlanStatus.PLANNED,
+            planned_for__lte=week_end,
         )
         .order_by("planned_for", "pk")
         .values(
@@ -84,7 +88,7 @@ def return_visits(clients, day: datetime.date, *, limit: int = 20) -> dict:
 def satisfaction(clients, period: Period, now) -> dict:
     """Unresolved complaints (and how many are past their deadline), the period's average satisfaction
     (1-5, pilot answers left out) and the service-quality warnings still open."""
-    complaints = Complaint.objects.filter(client_id__in=clients, status__in=UNRESOLVED).aggregate(
+    complaints = Complaint.objects.filter(client__in_array=clients, status__in=UNRESOLVED).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
     )
     tz = now.tzinfo
@@ -92,10 +96,12 @@ def satisfaction(clients, period: Period, now) -> dict:
     end = datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
     responses = (
         SurveyResponse.objects.counting()
-        .filter(client_id__in=clients, submitted_at__gte=start, submitted_at__lt=end, average__isnull=False)
+        .filter(
+            client__in_array=clients, submitted_at__gte=start, submitted_at__lt=end, average__isnull=False
+        )
         .aggregate(n=Count("pk"), average=Avg("average"))
     )
-    warnings = IndicatorWarning.objects.open().filter(client_id__in=clients).count()
+    warnings = IndicatorWarning.objects.open().filter(client__in_array=clients).count()
     average = responses["average"]
     return {
         "open_complaints": complaints["open"],
