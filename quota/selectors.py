@@ -4,10 +4,10 @@ import calendar as pycalendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import QUOTA_ROLES, Role
+from accounts.models import QUOTA_ROLES, Role, User
 
 from .calendar import station_calendar
 from .models import DailyTally, FlagStatus, Leave, QuotaFlag
@@ -170,11 +170,15 @@ def person_quota(person, *, now: datetime.datetime, month: datetime.date | None 
 
 
 def awaiting_q(user) -> Q | None:
-    """The flags waiting for this user's step, or None when the role takes no step."""
+    """The flags waiting for this user's step, or None when the role takes no step. Station masters also
+    investigate the flags of areas without an area manager (the evaluation notifies them of those)."""
     if user.role == Role.AREA_MANAGER:
         return Q(status=FlagStatus.OPEN)
     if user.role in (Role.STATION_MASTER, Role.ADMIN):
-        return Q(status__in=[FlagStatus.INVESTIGATED, FlagStatus.ASSESSED])
+        managed = User.objects.filter(area=OuterRef("area"), role=Role.AREA_MANAGER, is_active=True)
+        return Q(status__in=[FlagStatus.INVESTIGATED, FlagStatus.ASSESSED]) | Q(
+            ~Exists(managed), status=FlagStatus.OPEN
+        )
     return None
 
 

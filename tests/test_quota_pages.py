@@ -81,7 +81,9 @@ def test_the_inbox_shows_what_awaits_my_step(march, client, django_assert_max_nu
     assert f'data-flag="{mine.pk}"' in client.get("/quota/flags/?status=").content.decode()
     client.force_login(march.station_master)
     page = client.get("/quota/flags/").content.decode()
-    assert page.count("data-flag=") == 1  # only the investigated one awaits the station master
+    # The investigated flag, and the open ones of area a2, which has no area manager to investigate them.
+    assert page.count("data-flag=") == 3
+    assert f'data-flag="{QuotaFlag.objects.get(person=march.courier_a2).pk}"' in page
     assert (
         client.get("/quota/flags/?status=open&area=%d" % march.a2.pk).content.decode().count("data-flag=")
         == 2
