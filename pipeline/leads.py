@@ -216,6 +216,8 @@ def resolve_competitor(value) -> Competitor:
     if isinstance(value, Competitor):
         return value
     competitors = _competitor_index()
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         for c in competitors:
             if c.pk == value:

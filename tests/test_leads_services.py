@@ -639,3 +639,29 @@ def test_a_phone_match_outside_scope_does_not_reveal_the_company(org):
         "",
         "站B",
     )
+
+
+@pytest.mark.postgres
+def test_similar_names_come_from_the_trigram_index_on_postgresql(org):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'pipeline_client_name_trgm'")
+        assert cursor.fetchone() == (1,)
+    typo = ClientFactory(
+        name="上海嘉和贸易有限公司", area=org.a1
+    )  # 和 for 禾: no substring match, close in trigrams
+    ClientFactory(name="北京远方物流有限公司", area=org.a1)
+    assert list(services.similar_clients("上海嘉禾贸易")) == [typo]
+    matches = services.find_matches(user=org.marketer, company_name="上海嘉禾贸易股份有限公司")
+    assert [(m.id, m.match) for m in matches] == [(typo.pk, "similar")]
+
+
+@pytest.mark.parametrize("spelling", ["顺丰速运", "顺丰", "SF", "sf", "ＳＦ"])
+def test_competitors_are_recognised_by_name_short_name_or_id(spelling):
+    from pipeline.models import Competitor
+
+    sf = Competitor.objects.get(short_name="SF")
+    assert services.resolve_competitor(spelling) == sf
+    assert services.resolve_competitor(str(sf.pk)) == sf
+    assert services.resolve_competitor(sf.pk) == sf
