@@ -110,11 +110,13 @@ def test_recording_a_planned_visit_with_location_closes_the_plan(org, client, cu
             "latitude": "31.221",
             "longitude": "121.544",
             "accuracy": "30",
+            "located_at": "2026-01-01T02:03:04.000Z",
         },
     )
     assert response.status_code == 302
     record = VisitRecord.objects.get()
     assert (record.plan, record.outcome, float(record.latitude)) == (plan, "follow_up", 31.221)
+    assert record.located_at == datetime(2026, 1, 1, 2, 3, 4, tzinfo=ZoneInfo("UTC"))
     assert VisitPlan.objects.get().status == PlanStatus.DONE
     detail = client.get(f"/visits/records/{record.pk}/").content.decode()
     assert "自有车队" in detail

@@ -112,6 +112,7 @@ class RecordForm(forms.Form):
     latitude = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
     accuracy = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=0)
+    located_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, client=None, **kwargs):
         super().__init__(*args, **kwargs)

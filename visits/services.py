@@ -316,7 +316,8 @@ def record_create(
         record.latitude = Decimal(f"{location.latitude:.6f}")
         record.longitude = Decimal(f"{location.longitude:.6f}")
         record.accuracy = location.accuracy
-        record.located_at = location.at or timezone.now()
+        # The phone's own fix time, unless its clock runs ahead of ours.
+        record.located_at = min(location.at, timezone.now()) if location.at else timezone.now()
     record.full_clean(exclude=["attendees", "met_contacts"])
     if record.outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose the outcome.")})

@@ -196,8 +196,11 @@ def record_new(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         lat, lng, accuracy = data.pop("latitude"), data.pop("longitude"), data.pop("accuracy")
+        located_at = data.pop("located_at")
         data.pop("plan", None)
-        location = services.Location(lat, lng, accuracy) if lat is not None and lng is not None else None
+        location = (
+            services.Location(lat, lng, accuracy, located_at) if lat is not None and lng is not None else None
+        )
         try:
             record = services.record_create(
                 by=request.user,

@@ -15,6 +15,7 @@
         set("latitude", pos.coords.latitude.toFixed(6));
         set("longitude", pos.coords.longitude.toFixed(6));
         set("accuracy", Math.round(pos.coords.accuracy));
+        set("located_at", new Date(pos.timestamp).toISOString());
         status.textContent = button.dataset.msgOk.replace("{m}", Math.round(pos.coords.accuracy));
       },
       function () { status.textContent = button.dataset.msgDenied; },
