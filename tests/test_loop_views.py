@@ -305,3 +305,30 @@ def test_funnel_with_1000_clients_takes_a_constant_number_of_queries(
     assert response.status_code == 200
     print(f"\nfunnel, 1,000 clients: {len(queries)} queries")
     assert len(queries) <= FUNNEL_MAX_QUERIES
+
+
+def test_the_timeline_gathers_leads_moves_step_records_visits_and_key_account_changes(org, as_kam):
+    from tests.factories_leads import LeadFactory
+    from tests.factories_loop import add_account_history
+
+    customer = _client(org, Stage.SCREEN)
+    LeadFactory(client=customer, collected_by=org.courier, status="accepted")
+    walk_to(customer, Stage.FOLLOW_UP, org.kam)
+    add_account_history(customer, org.station_master, new_owner=org.marketer)
+    page = as_kam.get(f"/clients/{customer.pk}/").content.decode()
+    kinds = {
+        "lead",
+        "stage",
+        "survey",
+        "needs",
+        "proposal",
+        "visit",
+        "visit_plan",
+        "shipment",
+        "contract",
+        "opportunity",
+        "owner",
+        "relationship",
+        "regression",
+    }
+    assert {kind for kind in kinds if f'data-kind="{kind}"' in page} == kinds
