@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -371,7 +372,8 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
 
     @extend_schema(exclude=True)
     def update(self, request, *args, **kwargs):
-        return self.partial_update(request, *args, **kwargs)
+        # Records change field by field through PATCH (and the services behind it); a PUT is not offered.
+        raise MethodNotAllowed(request.method)
 
     @extend_schema(request=AcceptInput, responses=AcceptResponse)
     @action(detail=True, methods=["post"])
@@ -786,7 +788,8 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
 
     @extend_schema(exclude=True)
     def update(self, request, *args, **kwargs):
-        return self.partial_update(request, *args, **kwargs)
+        # Records change field by field through PATCH (and the services behind it); a PUT is not offered.
+        raise MethodNotAllowed(request.method)
 
     @extend_schema(request=ClientContactsInput, responses=ClientContactSerializer(many=True))
     @action(detail=True, methods=["put"])

@@ -619,3 +619,18 @@ def test_imports_are_their_uploaders(org, api_as):
     )
     assert api_as(org.courier).get(f"/api/v1/imports/{job.pk}/").status_code == 200
     assert api_as(org.marketer).get(f"/api/v1/imports/{job.pk}/").status_code == 404
+
+
+def test_put_on_a_record_is_not_offered(org, api_as):
+    lead = LeadFactory(collected_by=org.courier)
+    c = ClientFactory(area=org.a1, name="原名")
+    assert (
+        api_as(org.marketer).put(f"/api/v1/leads/{lead.pk}/", {"notes": "x"}, format="json").status_code
+        == 405
+    )
+    assert (
+        api_as(org.marketer).put(f"/api/v1/clients/{c.pk}/", {"name": "新名"}, format="json").status_code
+        == 405
+    )
+    c.refresh_from_db()
+    assert c.name == "原名"
