@@ -18,7 +18,7 @@ class InArray(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
+        values = sorted(self.rhs)
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if not values:
