@@ -225,3 +225,65 @@ def test_review_posts_by_role_and_scope(org, client, role):
                 assert status == 403
             else:
                 assert status == (302 if visible else 404), (role, action)
+
+
+def _xlsx_names(response, column=1):
+    import io
+
+    import openpyxl
+
+    return {
+        row[column] for row in list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)[1:]
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_review_queue_and_exports_follow_scope(org, api_as, records, role):
+    leads, clients = records
+    client = api_as(org.by_role()[role])
+    queued = {r["id"] for r in client.get("/api/v1/leads/review-queue/?page_size=200").json()["results"]}
+    lead_rows = _xlsx_names(client.get("/api/v1/leads/export/"))
+    client_rows = _xlsx_names(client.get("/api/v1/clients/export/"))
+    for lead, record, visible in zip(leads, clients, VISIBLE[role], strict=True):
+        assert (lead.pk in queued) == visible, role
+        assert (lead.company_name in lead_rows) == visible, role
+        assert (record.name in client_rows) == visible, role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_client_contacts_screen_and_merge_by_role_and_scope(org, api_as, records, role):
+    _, clients = records
+    client = api_as(org.by_role()[role])
+    for record, visible in zip(clients, VISIBLE[role], strict=True):
+        contacts = client.put(f"/api/v1/clients/{record.pk}/contacts/", {"contacts": []}, format="json")
+        assert contacts.status_code == _expected(role, visible, EDITORS), (role, record.area)
+        screen = client.post(f"/api/v1/clients/{record.pk}/screen/", {}, format="json")
+        assert screen.status_code == _expected(role, visible, EDITORS)
+        twin = ClientFactory(area=record.area, collected_by=record.collected_by)
+        merge = client.post(f"/api/v1/clients/{record.pk}/merge/", {"other": twin.pk}, format="json")
+        assert merge.status_code == _expected(role, visible, EDITORS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_competitors_and_screening_settings_by_role(org, api_as, role):
+    client = api_as(org.by_role()[role])
+    created = client.post("/api/v1/competitors/", {"name": f"新快递{role}"}, format="json")
+    assert created.status_code == (201 if role in EDITORS else 403)
+    price = {"average_parcel_price": "9.00"}
+    own = client.put(f"/api/v1/screening-settings/{org.station_a.pk}/", price, format="json")
+    other = client.put(f"/api/v1/screening-settings/{org.station_b.pk}/", price, format="json")
+    sees_all = role in ("executive", "admin")
+    assert own.status_code == (200 if role in ("station_master", "admin") else 403)
+    assert other.status_code == (200 if role == "admin" else 403 if sees_all else 404)
+
+
+def test_import_pages_are_private_to_their_uploader(org, client):
+    job = ImportJob.objects.create(
+        kind="leads", original_name="x.csv", created_by=org.marketer, file="imports/x.csv", status="done"
+    )
+    for role in ROLES:
+        client.force_login(org.by_role()[role])
+        for name in ("pipeline:import_detail", "pipeline:import_status"):
+            status = client.get(reverse(name, args=[job.pk])).status_code
+            expected = 200 if role in ("area_marketer", "admin") else 403 if role == "executive" else 404
+            assert status == expected, (role, name)
