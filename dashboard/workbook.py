@@ -11,7 +11,7 @@ HEADER_FILL = PatternFill("solid", fgColor="E6F2EC")
 BEHIND_FILL = PatternFill("solid", fgColor="FDE8E8")
 
 
-def _sheet(wb, title, heading, columns, rows):
+def _sheet(wb, title, heading, columns, rows, *, mark_missed=False):
     ws = wb.create_sheet(title)
     ws.append([heading])
     ws["A1"].font = Font(bold=True, size=14)
@@ -27,7 +27,7 @@ def _sheet(wb, title, heading, columns, rows):
             value = row.get(key)
             values.append(value if value is not None else "")
         ws.append(values)
-        if row.get("missed_days"):
+        if mark_missed and row.get("missed_days"):
             for cell in ws[ws.max_row]:
                 cell.fill = BEHIND_FILL
     for i, (label, key) in enumerate(columns, start=1):
@@ -74,6 +74,7 @@ def notice_workbook(notice: dict) -> bytes:
         heading,
         [(_("Rank"), "rank"), (_("Name"), "name"), (_("Area"), "area"), *common],
         notice["people"],
+        mark_missed=True,
     )
     buffer = io.BytesIO()
     wb.save(buffer)
