@@ -113,3 +113,27 @@ def test_notice_bad_input_is_a_400_not_a_500(history, client):
     client.force_login(history.station_master)
     assert client.get("/dashboard/notice/?start=2026-11-10&end=2026-11-01").status_code == 400
     assert client.get("/dashboard/notice.xlsx?period=century").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("station_master", True),
+        ("area_manager", True),
+        ("executive", True),
+        ("courier", False),
+        ("key_account_manager", False),
+    ],
+)
+def test_home_card_for_the_people_who_watch_the_dashboard(org, client, role, shown):
+    from django.utils import timezone
+
+    collect(org.courier, timezone.localdate(), 2)
+    collect(org.courier_b, timezone.localdate(), 1)
+    client.force_login(org.by_role()[role])
+
+    html = client.get("/").content.decode()
+
+    assert ('id="dash-panel-h"' in html) == shown
+    if role == "station_master":
+        assert '<span class="stat">2</span>' in html
