@@ -17,6 +17,7 @@ HOME_PANELS = [
     "pipeline.panels.home",
     "visits.panels.home",
     "satisfaction.panels.home",
+    "dashboard.panels.home",
 ]
 
 
