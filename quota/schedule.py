@@ -20,7 +20,7 @@ from .evaluation import (
     last_due_day,
     stations_with_settings,
 )
-from .models import StationDay
+from .models import QuotaSettings, StationDay
 
 
 @dataclass
@@ -87,13 +87,28 @@ def parse_day(value: str) -> datetime.date:
         ) from None
 
 
+def _start_rule_by(station: Station, day: datetime.date) -> None:
+    """Asked by hand for a day before the rule's start at a station where nothing is evaluated yet (a new station
+    whose history was imported): the rule starts that day. Once days are evaluated the start only moves later,
+    since a day's miss streak continues the previous one's."""
+    quota_settings = station._quota_settings_cache
+    if (
+        day >= quota_settings.starts_on
+        or StationDay.objects.filter(station=station, evaluated_at__isnull=False).exists()
+    ):
+        return
+    QuotaSettings.objects.filter(pk=quota_settings.pk, starts_on__gt=day).update(starts_on=day)
+    quota_settings.starts_on = day
+
+
 def run_quota_check(
     *, now: datetime.datetime, day: datetime.date | None = None, stations=None
 ) -> list[DayResult]:
     """What `manage.py run_quota_check` does.
 
     With `day`: evaluate that finished day at every station (after any earlier day still pending, since a day's
-    miss streak continues the previous one). Refused, with nothing written, if the day has not finished at one
+    miss streak continues the previous one); at a station with nothing evaluated yet, a day before the rule's
+    start moves the start back to it. Refused, with nothing written, if the day has not finished at one
     of the stations. Without `day`: every day the scheduled job would have evaluated by `now` and has not.
     """
     stations = stations_with_settings(stations if stations is not None else Station.objects.order_by("pk"))
@@ -110,6 +125,8 @@ def run_quota_check(
                     "today": unfinished[0].local_date(now).isoformat(),
                 }
             )
+        for station in stations:
+            _start_rule_by(station, day)
     results = []
     for station in stations:
         through = day if day is not None else last_due_day(station, station._quota_settings_cache, now)

@@ -99,3 +99,35 @@ def test_a_malformed_date_exits_non_zero_from_the_shell():
     )
     assert done.returncode != 0
     assert "YYYY-MM-DD" in done.stderr
+
+
+def test_a_new_station_is_judged_by_hand_on_its_imported_history_from_date_joined(org, api_as):
+    # Given a station set up today with a courier who joined on Monday 2026-03-02 (HR sync), whose history is
+    # imported through the API: a lead on Monday only.
+    org.courier.date_joined = day("2026-03-02")
+    org.courier.save()
+    with time_machine.travel(at(day("2026-03-09"), 9), tick=False):
+        response = api_as(org.station_master).post(
+            "/api/v1/leads/",
+            {
+                "company_name": "老顾客贸易",
+                "contact_phone": "13812345678",
+                "collected_at": at(day("2026-03-02"), 10).isoformat(),
+                "collected_by": org.courier.pk,
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        # When the station master judges Tuesday to Thursday by hand, one day after the other,
+        for date in ("2026-03-03", "2026-03-04", "2026-03-05"):
+            _run("--date", date, "--station", "A01")
+    # Then the rule counted from the courier's date_joined: three missed working days, one flag.
+    flag = QuotaFlag.objects.get(person=org.courier)
+    assert (flag.first_missed_on, flag.last_missed_on, flag.days_missed) == (
+        day("2026-03-03"),
+        day("2026-03-05"),
+        3,
+    )
+    # Monday, before the first day asked for, was not judged; its imported lead is counted all the same.
+    monday = DailyTally.objects.get(person=org.courier, day=day("2026-03-02"))
+    assert (monday.counted, monday.met) == (1, None)
