@@ -164,7 +164,9 @@ def test_evaluating_twice_changes_nothing(org):
     ]
     assert {r.outcome for r in again} == {Outcome.ALREADY}
     assert evaluate_station_through(station=org.station_a, through=day("2026-03-07")) == []
-    assert run_quota_check(now=at(day("2026-03-08"), 12), day=day("2026-03-04"))[0].outcome == Outcome.ALREADY
+    # (station A only: station B has judged nothing yet, so asking for a day there would start its rule)
+    repeat = run_quota_check(now=at(day("2026-03-08"), 12), day=day("2026-03-04"), stations=[org.station_a])
+    assert repeat[0].outcome == Outcome.ALREADY
     assert _state() == before
     assert (
         QuotaFlag.objects.count() == 4
