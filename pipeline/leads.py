@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from .models import (
 )
 from .models.clients import ContactRole
 from .models.leads import OPEN_STATUSES, LeadAction, LeadStatus, RejectReason
-from .models.loop import Stage
+from .models.loop import Proposal, Stage
 from .normalize import normalize_company_name, normalize_phone
 
 # Who may submit leads; executives only read.
@@ -1256,6 +1256,9 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
     kept, merged = locked[kept.pk], locked[merged.pk]
     if kept.is_merged or merged.is_merged:
         raise ValidationError(_("One of these clients was already merged into another."))
+    # Proposal versions are numbered per client: the merged client's versions follow the kept client's.
+    last_version = Proposal.objects.filter(client=kept).aggregate(v=Max("version"))["v"] or 0
+    Proposal.objects.filter(client=merged).update(version=F("version") + last_version)
     moved = {}
     for rel in Client._meta.related_objects:
         model = rel.related_model

@@ -665,3 +665,24 @@ def test_competitors_are_recognised_by_name_short_name_or_id(spelling):
     assert services.resolve_competitor(spelling) == sf
     assert services.resolve_competitor(str(sf.pk)) == sf
     assert services.resolve_competitor(sf.pk) == sf
+
+
+def test_merging_two_clients_far_into_the_loop_keeps_both_proposal_histories(org):
+    from pipeline.models.loop import Evaluation, Proposal
+    from tests.factories_loop import walk_to
+
+    kept = walk_to(ClientFactory(station=org.station_a, area=org.a1, owner=org.kam), "follow_up", org.kam)
+    merged = walk_to(ClientFactory(station=org.station_a, area=org.a1, owner=org.kam), "follow_up", org.kam)
+    for client in (kept, merged):
+        from tests.factories_loop import satisfy_gate
+
+        satisfy_gate(client, org.kam)  # an evaluation of this month on both
+
+    record = services.client_merge(kept=kept, merged=merged, by=org.station_master)
+
+    assert sorted(Proposal.objects.filter(client=kept).values_list("version", flat=True)) == [1, 2]
+    assert not Proposal.objects.filter(client=merged).exists()
+    # The same month evaluated on both: the kept client's stays, the other remains on the merged record.
+    assert Evaluation.objects.filter(client=kept).count() == 1
+    assert Evaluation.objects.filter(client=merged).count() == 1
+    assert record.moved["pipeline.Proposal.client"] == 1
