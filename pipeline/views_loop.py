@@ -11,10 +11,9 @@ from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +25,7 @@ from . import steps, transitions
 from .funnel import funnel
 from .models import Client, Contract, Proposal, StageChange, TrialShipment
 from .models.loop import LOOP, DropReason, Stage
+from .screening import client_profile_context
 from .timeline import timeline_for
 
 LOOP_ROLES = tuple(transitions.LOOP_ROLES)
@@ -52,14 +52,12 @@ def _done(request, client, message):
     return redirect("pipeline:client_detail", client.pk)
 
 
-def _profile_include(client) -> dict | None:
-    """The client-record block (contacts, parcel profile, screening), when that part of the product is here."""
-    try:
-        get_template("pipeline/includes/client_profile.html")
-        from .screening import client_profile_context
-    except (TemplateDoesNotExist, ImportError):
-        return None
-    return client_profile_context(client)
+# Other apps add a block to the client page: a callable (request, client) -> HTML.
+CLIENT_PANELS = ["satisfaction.panels.client"]
+
+
+def _client_panels(request, client) -> list[str]:
+    return [import_string(path)(request, client) for path in CLIENT_PANELS]
 
 
 # --- The client page ---------------------------------------------------------------------------------------
@@ -90,7 +88,8 @@ def client_detail(request, pk):
         "evaluations": client.evaluations.all()[:12],
         "opportunities": client.opportunities.all()[:10],
         "timeline": timeline_for(client),
-        "profile": _profile_include(client),
+        "profile": client_profile_context(client),
+        "panels": _client_panels(request, client),
         "tier_form": forms.TierForm(initial={"tier": client.tier}),
         "relationship_form": forms.RelationshipForm(initial={"to": client.relationship_stage}),
         "owner_form": forms.OwnerTransferForm(user=request.user) if can_act else None,

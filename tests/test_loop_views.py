@@ -332,3 +332,12 @@ def test_the_timeline_gathers_leads_moves_step_records_visits_and_key_account_ch
         "regression",
     }
     assert {kind for kind in kinds if f'data-kind="{kind}"' in page} == kinds
+
+
+def test_client_page_shows_the_satisfaction_block(org, client):
+    from tests.factories_loop import LoopClientFactory
+
+    record = LoopClientFactory(station=org.station_a, area=org.a1, owner=org.kam)
+    client.force_login(org.kam)
+    page = client.get(f"/clients/{record.pk}/").content.decode()
+    assert 'id="satisfaction-client-card"' in page
