@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Area, User
 
 from . import screening
+from .leads import LEAD_FIELDS
 from .models import Client, Competitor, Lead
 from .models.clients import CompanyType, ContactRole, Difficulty, Source
 from .models.imports import ImportKind
@@ -99,25 +100,7 @@ class LeadForm(forms.Form):
     def service_data(self) -> dict:
         """What the services take: the form's fields, competitors and further contacts."""
         cd = self.cleaned_data
-        data = {
-            name: cd.get(name, "")
-            for name in (
-                "company_name",
-                "contact_name",
-                "contact_title",
-                "contact_role",
-                "contact_phone",
-                "address",
-                "industry",
-                "company_type",
-                "source",
-                "inbound_monthly",
-                "outbound_monthly",
-                "our_monthly",
-                "needs",
-                "notes",
-            )
-        }
+        data = {name: cd.get(name, "") for name in LEAD_FIELDS}
         data["competitors"] = [
             {"competitor": c, "monthly": cd[f"competitor_{c.pk}"]}
             for c in self.competitors

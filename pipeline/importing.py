@@ -127,40 +127,13 @@ ALIASES = {
     "collected_by": ["收集人", "采集人", "揽投员", "collector", "collected by"],
     "area": ["片区", "所属片区", "area"],
 }
-LEAD_TARGETS = [
-    "company_name",
-    "contact_name",
-    "contact_title",
-    "contact_role",
-    "contact_phone",
-    "address",
-    "industry",
-    "company_type",
-    "source",
-    "inbound_monthly",
-    "outbound_monthly",
-    "our_monthly",
-    "needs",
-    "notes",
-]
+LEAD_TARGETS = list(lead_services.LEAD_FIELDS)
 HISTORY_TARGETS = ["collected_at", "collected_by"]
 CLIENT_TARGETS = [
     "name",
-    "contact_name",
-    "contact_title",
-    "contact_role",
-    "contact_phone",
-    "address",
-    "industry",
-    "company_type",
-    "source",
-    "inbound_monthly",
-    "outbound_monthly",
-    "our_monthly",
-    "needs",
-    "notes",
+    *lead_services.LEAD_FIELDS[1:],
     "area",
-]
+]  # a client's name is the lead's company_name
 REQUIRED_TARGETS = {ImportKind.LEADS: ["company_name", "contact_phone"], ImportKind.CLIENTS: ["name"]}
 COMPETITOR_PREFIX = "competitor:"
 _FOLD = re.compile(r"[\W_]+", re.UNICODE)
