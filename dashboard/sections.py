@@ -11,7 +11,7 @@ from satisfaction.models import Complaint, IndicatorWarning, SurveyResponse
 from satisfaction.models.complaints import UNRESOLVED
 from visits.models import PlanStatus, VisitKind, VisitPlan
 
-from . import lookups  # noqa: F401  (registers `__in_array`)
+from . import lookups  # also registers `__in_array`
 from .periods import Period
 
 
@@ -160,8 +160,7 @@ def open_flags_per_station(station_ids) -> dict[int, int]:
 def station_sections(*, station, area, period: Period, clients) -> dict:
     # The records below hang off clients; given the clients' ids, each is an index lookup on `client_id`
     # rather than a join over the whole table (a few thousand ids for a busy station).
-    # A frozenset, not a list: Django walks list and tuple values element by element when building a filter.
-    client_ids = frozenset(clients.order_by().values_list("pk", flat=True))
+    client_ids = lookups.Ids(clients.order_by().values_list("pk", flat=True))
     flags = open_flags(station=station, area=area)
     by_status = dict.fromkeys([FlagStatus.OPEN, FlagStatus.INVESTIGATED, FlagStatus.ASSESSED], 0)
     for flag in flags:
