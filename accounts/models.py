@@ -159,7 +159,7 @@ def scope_q(
         return Q(pk__in=[])
     role = user.role
     if role in HQ_ROLES:
-        return Q()
+        return Q(pk__isnull=False)  # "everything", but unlike Q() it stays everything when OR-ed with more
     nothing = Q(pk__in=[])
     if role == Role.COURIER:
         return Q(**{person: user.pk}) if person else nothing

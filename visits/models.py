@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import scope_q
+from pipeline.models.clients import client_scope_q
 
 
 class VisitKind(models.TextChoices):
@@ -49,15 +49,7 @@ class VisitQuerySet(models.QuerySet):
     """A visit is visible exactly when its client is."""
 
     def visible_to(self, user):
-        return self.filter(
-            scope_q(
-                user,
-                station="client__station",
-                area="client__area",
-                person="client__collected_by",
-                owner="client__owner",
-            )
-        )
+        return self.filter(client_scope_q(user, "client__"))
 
 
 class VisitPlan(models.Model):

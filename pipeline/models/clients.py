@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import scope_q
@@ -80,11 +81,21 @@ class Competitor(models.Model):
         return self.name
 
 
+def client_scope_q(user, prefix: str = "") -> Q:
+    """Who sees a client, as a filter over clients (no prefix) or over any record of a client ("client__"):
+    a record of a client is visible exactly when its client is."""
+    return scope_q(
+        user,
+        station=f"{prefix}station",
+        area=f"{prefix}area",
+        person=f"{prefix}collected_by",
+        owner=f"{prefix}owner",
+    )
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(
-            scope_q(user, station="station", area="area", person="collected_by", owner="owner")
-        )
+        return self.filter(client_scope_q(user))
 
     def active(self):
         return self.filter(merged_into__isnull=True)

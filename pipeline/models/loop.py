@@ -12,8 +12,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import scope_q
-
 
 class Stage(models.TextChoices):
     COLLECT = "collect", _("Collect")
@@ -51,15 +49,9 @@ class ClientRecordQuerySet(models.QuerySet):
     """Records that belong to a client are visible exactly when their client is."""
 
     def visible_to(self, user):
-        return self.filter(
-            scope_q(
-                user,
-                station="client__station",
-                area="client__area",
-                person="client__collected_by",
-                owner="client__owner",
-            )
-        )
+        from .clients import client_scope_q  # clients.py imports this module for Stage
+
+        return self.filter(client_scope_q(user, "client__"))
 
 
 class ClientRecord(models.Model):

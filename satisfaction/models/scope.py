@@ -1,9 +1,8 @@
-"""Satisfaction records are seen exactly by those who see their client: one rule, the client's."""
-
 from django.db.models import Q
 
 
-def client_scope_q(user, prefix: str = "client") -> Q:
-    from pipeline.models import Client
+def client_scope_q(user) -> Q:
+    """A satisfaction record is visible exactly when its client is."""
+    from pipeline.models.clients import client_scope_q as scope
 
-    return Q(**{f"{prefix}__in": Client.objects.visible_to(user).values("pk")})
+    return scope(user, "client__")
