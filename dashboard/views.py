@@ -91,9 +91,15 @@ def _notice(request):
     return station, area, period, form, data
 
 
+def _needs_station(request) -> bool:
+    """Headquarters belong to no station: a notice needs them to say which."""
+    return request.user.is_hq and not request.GET.get("station") and not request.GET.get("area")
+
+
 @login_required
 def notice(request):
-    if request.user.is_hq and not request.GET.get("station") and not request.GET.get("area"):
+    if _needs_station(request):
+        access.require_dashboard_role(request.user)
         stations = Station.objects.visible_to(request.user).order_by("code")
         return render(request, "dashboard/notice_choose.html", {"stations": stations})
     station, area, period, form, data = _notice(request)
@@ -105,6 +111,8 @@ def notice(request):
 
 @login_required
 def notice_xlsx(request):
+    if _needs_station(request):
+        return redirect("dashboard:notice")
     station, area, period, form, data = _notice(request)
     if data is None:
         context = {"station": station, "area": area, "form": form, "data": None}

@@ -91,3 +91,12 @@ def test_anonymous_is_sent_to_log_in_or_401(client, url):
     assert response.status_code in (302, 401)
     if response.status_code == 302:
         assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ["executive", "admin"])
+def test_headquarters_without_a_station_choose_one_for_the_notice(org, client, role):
+    client.force_login(org.by_role()[role])
+    page = client.get("/dashboard/notice/")
+    assert page.status_code == 200 and f"?station={org.station_b.pk}" in page.content.decode()
+    assert client.get("/dashboard/notice.xlsx").status_code == 302
+    assert client.get("/api/v1/dashboard/notice/").status_code == 400
