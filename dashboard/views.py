@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,10 @@ def landing(request):
     access.require_dashboard_role(user)
     if user.role in HQ_ROLES:
         return redirect("dashboard:province")
-    if user.role == Role.AREA_MANAGER:
+    if user.role == Role.AREA_MANAGER and user.area_id:
         return redirect("dashboard:area", pk=user.area_id)
+    if user.station_id is None:
+        raise Http404
     return redirect("dashboard:station_detail", pk=user.station_id)
 
 
