@@ -1,7 +1,7 @@
 from axes.handlers.proxy import AxesProxyHandler
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
@@ -151,6 +151,26 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(NotificationSerializer(self.get_object()).data)
 
 
+class AccountLocked(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many failed logins for this account. Try again in an hour.")
+    default_code = "locked"
+
+
+class TokenInput(AuthTokenSerializer):
+    # A username no account can have is refused here: the failed-login record keeps at most this many characters.
+    username = serializers.CharField(
+        label=_("Username"), max_length=User._meta.get_field("username").max_length, write_only=True
+    )
+
+    def validate(self, attrs):
+        # Runs after the fields are valid, so the lock is looked up only with a well-formed username.
+        request = self.context["request"]
+        if AxesProxyHandler.is_locked(request._request, credentials={"username": attrs["username"]}):
+            raise AccountLocked()
+        return super().validate(attrs)
+
+
 class TokenView(APIView):
     """Exchange a username and password for the API token (`Authorization: Token <key>`)."""
 
@@ -158,17 +178,11 @@ class TokenView(APIView):
     permission_classes = []
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=TokenInput,
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
     )
     def post(self, request):
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if username and AxesProxyHandler.is_locked(request._request, credentials={"username": username}):
-            return Response(
-                {"detail": _("Too many failed logins for this account. Try again in an hour.")},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
