@@ -465,7 +465,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         name = (request.query_params.get("company_name") or "")[:200]
         phone = (request.query_params.get("contact_phone") or "")[:40]
         exclude = request.query_params.get("exclude")
-        exclude = int(exclude) if exclude and exclude.isdigit() else None
+        exclude = int(exclude) if exclude and exclude.isdecimal() else None
         matches = services.find_matches(
             user=request.user, company_name=name, phones=[phone], exclude_lead_id=exclude
         )

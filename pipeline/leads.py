@@ -216,7 +216,7 @@ def resolve_competitor(value) -> Competitor:
     if isinstance(value, Competitor):
         return value
     competitors = _competitor_index()
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         for c in competitors:

@@ -307,7 +307,7 @@ def lead_lookup(request):
         user=request.user,
         company_name=name,
         phones=[phone],
-        exclude_lead_id=int(exclude) if exclude and exclude.isdigit() else None,
+        exclude_lead_id=int(exclude) if exclude and exclude.isdecimal() else None,
     )
     return JsonResponse({"matches": [m.as_dict() for m in matches]}, json_dumps_params={"default": str})
 
@@ -551,7 +551,7 @@ def client_merge(request, pk):
     other = None
     form = forms.MergeForm(request.POST or None, initial={"other": request.GET.get("other")})
     other_id = request.POST.get("other") or request.GET.get("other")
-    if other_id and str(other_id).isdigit():
+    if other_id and str(other_id).isdecimal():
         other = visible.filter(pk=other_id).first()
     if request.method == "POST" and form.is_valid():
         if other is None:

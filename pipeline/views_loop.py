@@ -456,11 +456,11 @@ def _filtered_clients(request):
     owners = User.objects.visible_to(user).filter(owned_clients__isnull=False).distinct().order_by("username")
     area_id = request.GET.get("area") or ""
     owner = request.GET.get("owner") or ""
-    if area_id.isdigit():
+    if area_id.isdecimal():
         qs = qs.filter(area_id=int(area_id))
     if owner == "me":
         qs = qs.filter(owner=user)
-    elif owner.isdigit():
+    elif owner.isdecimal():
         qs = qs.filter(owner_id=int(owner))
     return qs, {"areas": areas, "owners": owners, "area": area_id, "owner": owner}
 

@@ -187,7 +187,7 @@ def _station_for(request) -> Station | None:
     if request.user.role in HQ_ROLES:
         picked = request.GET.get("station") or request.POST.get("station")
         if picked:
-            if not picked.isdigit():
+            if not picked.isdecimal():
                 raise Http404
             return get_object_or_404(stations, pk=picked)
         return stations.first()

@@ -405,7 +405,7 @@ class LowHealthView(APIView):
         errors = {}
         for name in ("owner", "station", "threshold"):
             raw = request.query_params.get(name)
-            if raw is not None and not raw.isdigit():
+            if raw is not None and not raw.isdecimal():
                 errors[name] = _("A whole number is expected.")
         if errors:
             raise ValidationError(errors)

@@ -34,7 +34,7 @@ def _report(form, exc: ValidationError) -> None:
 
 def _client_from_query(request):
     pk = request.GET.get("client") or request.POST.get("client")
-    if pk and str(pk).isdigit():
+    if pk and str(pk).isdecimal():
         return Client.objects.visible_to(request.user).select_related("station").filter(pk=int(pk)).first()
     return None
 
@@ -53,11 +53,11 @@ def calendar(request):
     )
     area = None
     person = None
-    if (request.GET.get("area") or "").isdigit():
+    if (request.GET.get("area") or "").isdecimal():
         area = get_object_or_404(areas, pk=int(request.GET["area"]))
     else:
         person_id = request.GET.get("person")
-        person = get_object_or_404(people, pk=int(person_id)) if (person_id or "").isdigit() else user
+        person = get_object_or_404(people, pk=int(person_id)) if (person_id or "").isdecimal() else user
     plans = VisitPlan.objects.visible_to(user).filter(planned_for__range=(days[0], days[-1]))
     start = timezone.make_aware(datetime.combine(days[0], time()))
     end = start + timedelta(days=7)
@@ -177,7 +177,7 @@ def record_new(request):
     client = _client_from_query(request)
     plan = None
     plan_id = request.GET.get("plan") or request.POST.get("plan")
-    if plan_id and str(plan_id).isdigit():
+    if plan_id and str(plan_id).isdecimal():
         plan = get_object_or_404(
             VisitPlan.objects.visible_to(request.user).select_related("client"), pk=plan_id
         )

@@ -101,7 +101,7 @@ def _clients_by_key(by: User, raws) -> tuple[dict, dict]:
     ids, names = set(), set()
     for raw in raws:
         text = str(raw).strip() if raw is not None else ""
-        if text.isdigit():
+        if text.isdecimal():
             ids.add(int(text))
         elif text:
             names.add(text)
@@ -124,7 +124,7 @@ def _validate(by: User, rows: list[tuple[str, dict]], today: dt.date) -> list[_R
         client = None
         if not text:
             problems.append(_("the client is missing"))
-        elif text.isdigit():
+        elif text.isdecimal():
             client = by_id.get(int(text))
             if client is None:
                 problems.append(_("no client %(id)s in your scope") % {"id": text})

@@ -62,7 +62,7 @@ def complaint_list(request):
 
 @role_required(*COMPLAINT_ROLES)
 def complaint_new(request):
-    initial = {"client": request.GET.get("client")} if request.GET.get("client", "").isdigit() else {}
+    initial = {"client": request.GET.get("client")} if request.GET.get("client", "").isdecimal() else {}
     form = ComplaintForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -207,7 +207,7 @@ def questionnaire_retire(request, pk):
 @role_required(*SURVEY_MANAGERS)
 def campaign_new(request):
     initial = {"start_on": timezone.localdate()}
-    if request.GET.get("questionnaire", "").isdigit():
+    if request.GET.get("questionnaire", "").isdecimal():
         initial["questionnaire"] = request.GET["questionnaire"]
     form = CampaignForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
