@@ -5,10 +5,11 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.permissions import RolePermission
+from config.api import JSONParser
 from pipeline.api_loop import PersonField, VisibleClientField
 from pipeline.models import ClientContact
 from pipeline.transitions import LOOP_ROLES
