@@ -4,6 +4,7 @@ Views are thin: an input serializer parses, a service in pipeline/steps.py or pi
 an output serializer answers. Everything is looked up through `visible_to`, so other scopes answer 404.
 """
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
@@ -89,8 +90,17 @@ def _visible_client(request, pk) -> Client:
     return get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
 
 
+def _refusal(exc: ValidationError) -> serializers.ValidationError:
+    """The contract promises `detail` saying why on every refused move; the field errors stay beside it."""
+    fields = dict(exc.message_dict) if hasattr(exc, "error_dict") else {}
+    general = fields.pop("__all__", []) if fields else exc.messages
+    reasons = general or [m for messages in fields.values() for m in messages]
+    return serializers.ValidationError({**fields, "detail": " ".join(reasons)})
+
+
 class TransitionView(APIView):
-    """Move a client to another stage; 400 with `detail` saying why when the move is refused."""
+    """Move a client to another stage; 400 with `detail` saying why when the move is refused (and, when the
+    refusal is about a field of the request, that field's errors too)."""
 
     permission_classes = [RolePermission]
     write_roles = transitions.LOOP_ROLES
@@ -103,14 +113,17 @@ class TransitionView(APIView):
         client = _visible_client(request, pk)
         data = TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        transitions.move(
-            client=client,
-            to=data.validated_data["to"],
-            by=request.user,
-            reason=data.validated_data["reason"],
-            drop_reason=data.validated_data["drop_reason"],
-            expected_from=data.validated_data.get("expected_from"),
-        )
+        try:
+            transitions.move(
+                client=client,
+                to=data.validated_data["to"],
+                by=request.user,
+                reason=data.validated_data["reason"],
+                drop_reason=data.validated_data["drop_reason"],
+                expected_from=data.validated_data.get("expected_from"),
+            )
+        except ValidationError as exc:
+            raise _refusal(exc) from None
         return Response({"stage": client.stage, "stage_entered_at": client.stage_entered_at})
 
 

@@ -1,0 +1,72 @@
+"""POST /api/v1/clients/{id}/transition/: every refused move answers 400 with a `detail` saying why, as the public
+contract promises, and the field errors stay beside it."""
+
+import pytest
+
+from pipeline.models import Client, StageChange
+from pipeline.models.loop import Stage
+from tests.factories_loop import LoopClientFactory
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _transition(api, client, body, **headers):
+    return api.post(f"/api/v1/clients/{client.pk}/transition/", body, format="json", **headers)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "detail"),
+    [
+        ({"to": "screen"}, "reason", "Moving a client back needs a reason."),
+        ({"to": "dropped", "drop_reason": "too_small"}, "reason", "Dropping a client needs a reason."),
+        ({"to": "dropped", "reason": "客户已搬走"}, "drop_reason", "Say why the client is dropped: "),
+        ({"to": "somewhere"}, "to", "Unknown stage «somewhere»."),
+    ],
+    ids=["back-without-reason", "drop-without-reason", "drop-without-cause", "unknown-stage"],
+)
+def test_a_refusal_about_a_field_names_the_field_and_says_why_in_detail(org, api_as, body, field, detail):
+    # Given a client in the survey step
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    # When its key-account manager asks for a move the rules refuse
+    response = _transition(api_as(org.kam), client, body, **EN)
+
+    # Then the answer names the field and carries the contract's `detail`, and nothing moved
+    assert response.status_code == 400
+    assert response.json()[field] == [response.json()["detail"]]
+    assert response.json()["detail"].startswith(detail)
+    assert Client.objects.get(pk=client.pk).stage == Stage.SURVEY
+    assert not StageChange.objects.exists()
+
+
+def test_a_refusal_about_the_move_itself_is_a_detail_alone(org, api_as):
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    response = _transition(api_as(org.kam), client, {"to": "contract"}, **EN)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "A client moves one step at a time: from «Survey» the next step is «Needs analysis»."
+    }
+    assert not StageChange.objects.exists()
+
+
+def test_the_detail_follows_the_language_of_the_request(org, api_as):
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    response = _transition(api_as(org.kam), client, {"to": "screen"})
+
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["退回客户需要填写原因。"], "detail": "退回客户需要填写原因。"}
+
+
+def test_an_accepted_move_still_answers_with_the_stage(org, api_as):
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "决策人不对"})
+
+    assert response.status_code == 200
+    assert response.json()["stage"] == "screen"
+    assert StageChange.objects.get().reason == "决策人不对"
