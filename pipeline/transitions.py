@@ -38,6 +38,8 @@ LOOP_ROLES = frozenset(
         Role.ADMIN,
     }
 )
+# The longest reason a move keeps (as long as a lead's free texts): it is shown in every history and timeline.
+MAX_REASON = 5000
 
 
 # --- Gates: what a client must have before it leaves a step ------------------------------------------------
@@ -233,6 +235,8 @@ def move(
     if by is not None and not can_move(by):
         raise PermissionDenied(_("Your role does not move clients through the loop."))
     reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": _("At most %(max)s characters.") % {"max": MAX_REASON}})
     now = timezone.now()
     at = at or now
     if at > now:

@@ -70,3 +70,26 @@ def test_an_accepted_move_still_answers_with_the_stage(org, api_as):
     assert response.status_code == 200
     assert response.json()["stage"] == "screen"
     assert StageChange.objects.get().reason == "决策人不对"
+
+
+def test_a_reason_longer_than_5000_characters_is_refused_and_nothing_moves(org, api_as):
+    # Given a client in the survey step
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    # When it is moved back with a 3 MB reason
+    response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "x" * 3_000_000}, **EN)
+
+    # Then the reason is refused by name, and neither the client nor its history changed
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["At most 5000 characters."], "detail": "At most 5000 characters."}
+    assert Client.objects.get(pk=client.pk).stage == Stage.SURVEY
+    assert not StageChange.objects.exists()
+
+
+def test_a_reason_of_exactly_5000_characters_is_kept_whole(org, api_as):
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "因" * 5000})
+
+    assert response.status_code == 200
+    assert StageChange.objects.get().reason == "因" * 5000
