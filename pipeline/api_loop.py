@@ -124,7 +124,9 @@ class TransitionView(APIView):
             )
         except ValidationError as exc:
             raise _refusal(exc) from None
-        return Response({"stage": client.stage, "stage_entered_at": client.stage_entered_at})
+        # Through the serializer field, so the time carries the local offset like every other datetime.
+        entered_at = serializers.DateTimeField().to_representation(client.stage_entered_at)
+        return Response({"stage": client.stage, "stage_entered_at": entered_at})
 
 
 class HistorySerializer(serializers.ModelSerializer):

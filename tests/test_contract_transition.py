@@ -93,3 +93,16 @@ def test_a_reason_of_exactly_5000_characters_is_kept_whole(org, api_as):
 
     assert response.status_code == 200
     assert StageChange.objects.get().reason == "因" * 5000
+
+
+def test_the_moment_the_client_entered_its_stage_carries_the_local_offset(org, api_as):
+    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+
+    response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "决策人不对"})
+
+    # Given as the history gives its `at`: Shanghai time with its offset, not UTC with a Z
+    assert response.json()["stage_entered_at"].endswith("+08:00")
+    assert (
+        response.json()["stage_entered_at"]
+        == api_as(org.kam).get(f"/api/v1/clients/{client.pk}/history/").json()["results"][-1]["at"]
+    )
