@@ -40,6 +40,8 @@ MOVES = {
     (S.RESOLVED, S.CLOSED),
     (S.RESOLVED, S.IN_PROGRESS),
 }
+# A complaint's description and each step's note are shown in lists, timelines and e-mails.
+MAX_TEXT = 5000
 
 
 def response_window(severity: str) -> timedelta:
@@ -61,6 +63,20 @@ def _choice_errors(**values) -> dict:
                 "choices": ", ".join(kinds[field].values),
             }
     return errors
+
+
+def _length_errors(**texts: str) -> dict:
+    return {
+        field: _("At most %(max)s characters.") % {"max": MAX_TEXT}
+        for field, text in texts.items()
+        if len((text or "").strip()) > MAX_TEXT
+    }
+
+
+def _check_length(**texts: str) -> None:
+    errors = _length_errors(**texts)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _link(complaint: Complaint) -> str:
@@ -86,6 +102,7 @@ def complaint_create(
         errors["client"] = _("This client is not in your scope.")
     if not (description or "").strip():
         errors["description"] = _("Describe what the customer complains about.")
+    errors.update(_length_errors(description=description))
     if received_at is not None and received_at > now:
         errors["received_at"] = _("A complaint cannot be received in the future.")
     if owner is not None and not owner.is_active:
@@ -161,6 +178,7 @@ def _move(*, by: User, complaint: Complaint, to: str, now: datetime, note: str =
 
 @transaction.atomic
 def complaint_start(*, by: User, complaint: Complaint, now: datetime, note: str = "") -> Complaint:
+    _check_length(note=note)
     return _move(by=by, complaint=complaint, to=S.IN_PROGRESS, now=now, note=(note or "").strip())
 
 
@@ -168,6 +186,7 @@ def complaint_start(*, by: User, complaint: Complaint, now: datetime, note: str 
 def complaint_resolve(*, by: User, complaint: Complaint, resolution: str, now: datetime) -> Complaint:
     if not (resolution or "").strip():
         raise ValidationError({"resolution": _("Write how the complaint was resolved.")})
+    _check_length(resolution=resolution)
     return _move(
         by=by,
         complaint=complaint,
@@ -186,6 +205,7 @@ def complaint_close(*, by: User, complaint: Complaint, confirmation: str, now: d
         raise ValidationError(
             {"confirmation": _("Note who at the customer confirmed the resolution, and how.")}
         )
+    _check_length(confirmation=confirmation)
     return _move(
         by=by,
         complaint=complaint,
@@ -201,6 +221,7 @@ def complaint_close(*, by: User, complaint: Complaint, confirmation: str, now: d
 def complaint_reopen(*, by: User, complaint: Complaint, reason: str, now: datetime) -> Complaint:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the customer is not satisfied with the resolution.")})
+    _check_length(reason=reason)
     return _move(by=by, complaint=complaint, to=S.IN_PROGRESS, now=now, note=reason.strip(), resolved_at=None)
 
 
