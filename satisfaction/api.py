@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import RolePermission
-from config.api import Conflict, JSONParser
+from config.api import Conflict, JSONParser, Pagination
 from pipeline.models import Client
 
 from . import serializers as s
@@ -397,8 +398,19 @@ class LowHealthView(APIView):
             OpenApiParameter("owner", OpenApiTypes.INT, description="Only clients of this owner."),
             OpenApiParameter("station", OpenApiTypes.INT),
             OpenApiParameter("threshold", OpenApiTypes.INT, description="Default: the configured threshold."),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
-        responses=s.LowHealthSerializer(many=True),
+        responses=inline_serializer(
+            "PaginatedLowHealthList",
+            {
+                "count": drf_serializers.IntegerField(),
+                "next": drf_serializers.URLField(allow_null=True),
+                "previous": drf_serializers.URLField(allow_null=True),
+                "threshold": drf_serializers.IntegerField(),
+                "results": s.LowHealthSerializer(many=True),
+            },
+        ),
     )
     def get(self, request):
         clients = Client.objects.visible_to(request.user).active()
@@ -414,15 +426,16 @@ class LowHealthView(APIView):
         if request.query_params.get("station"):
             clients = clients.filter(station_id=int(request.query_params["station"]))
         threshold = int(request.query_params.get("threshold") or settings.SATISFACTION_HEALTH_THRESHOLD)
-        pairs = low_health(clients, now=_now(), threshold=threshold)
-        context = {"clients": {client.pk: client for client, _health in pairs}}
-        return Response(
-            {
-                "count": len(pairs),
-                "threshold": threshold,
-                "results": s.LowHealthSerializer([h for _c, h in pairs], many=True, context=context).data,
-            }
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            low_health(clients, now=_now(), threshold=threshold), request, view=self
         )
+        context = {"clients": {client.pk: client for client, _health in page}}
+        response = paginator.get_paginated_response(
+            s.LowHealthSerializer([h for _c, h in page], many=True, context=context).data
+        )
+        response.data["threshold"] = threshold
+        return response
 
 
 # --- Indicators ---------------------------------------------------------------------------------------------------
