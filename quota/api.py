@@ -1,6 +1,7 @@
 """REST API of the quota: flags and their steps, daily tallies, leave, the station calendar and settings."""
 
 import datetime
+from typing import Literal
 
 import django_filters
 from django.shortcuts import get_object_or_404
@@ -37,6 +38,9 @@ class QuotaFlagEventSerializer(serializers.ModelSerializer):
 
 
 class QuotaFlagSerializer(serializers.ModelSerializer):
+    # The public contract knows two statuses, open and resolved; `step` tells where an open flag stands.
+    status = serializers.SerializerMethodField()
+    step = serializers.ChoiceField(source="status", choices=FlagStatus.choices, read_only=True)
     person_name = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", default=None, read_only=True)
     history = QuotaFlagEventSerializer(source="events", many=True, read_only=True)
@@ -55,6 +59,7 @@ class QuotaFlagSerializer(serializers.ModelSerializer):
             "days_missed",
             "raised_on",
             "status",
+            "step",
             "penalty",
             "created_at",
             "updated_at",
@@ -64,6 +69,9 @@ class QuotaFlagSerializer(serializers.ModelSerializer):
 
     def get_person_name(self, obj) -> str:
         return _name(obj.person)
+
+    def get_status(self, obj) -> Literal["open", "resolved"]:
+        return "resolved" if obj.status == FlagStatus.RESOLVED else "open"
 
 
 class QuotaNoteSerializer(serializers.Serializer):
@@ -182,7 +190,12 @@ class ActionRoles(BasePermission):
 
 
 class FlagFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=FlagStatus.choices)
+    status = django_filters.ChoiceFilter(
+        choices=[("open", "open"), ("resolved", "resolved")],
+        method="filter_status",
+        help_text="open: not resolved yet.",
+    )
+    step = django_filters.ChoiceFilter(field_name="status", choices=FlagStatus.choices)
     missed_from = django_filters.DateFilter(
         field_name="last_missed_on", lookup_expr="gte", label="Runs that reach this day or later"
     )
@@ -192,7 +205,12 @@ class FlagFilter(django_filters.FilterSet):
 
     class Meta:
         model = QuotaFlag
-        fields = ["status", "person", "area", "station", "penalty"]
+        fields = ["status", "step", "person", "area", "station", "penalty"]
+
+    def filter_status(self, queryset, name, value):
+        if value == "resolved":
+            return queryset.filter(status=FlagStatus.RESOLVED)
+        return queryset.exclude(status=FlagStatus.RESOLVED)
 
 
 class FlagViewSet(viewsets.ReadOnlyModelViewSet):

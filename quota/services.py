@@ -49,14 +49,15 @@ def _clean_note(note: str | None) -> str:
     return note
 
 
-def _step(*, flag: QuotaFlag, by: User, roles, expected: str, to: str, kind: str, note: str, **changes):
+def _step(*, flag: QuotaFlag, by: User, roles, expected, to: str, kind: str, note: str, **changes):
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
     if by.role not in roles:
         raise PermissionDenied(_("Your role may not take this step."))
     note = _clean_note(note)
     now = timezone.now()
     with transaction.atomic():
         # Conditional update: of two people acting at once only one moves the flag; the other is told why.
-        moved = QuotaFlag.objects.filter(pk=flag.pk, status=expected).update(
+        moved = QuotaFlag.objects.filter(pk=flag.pk, status__in=expected).update(
             status=to, updated_at=now, **changes
         )
         if not moved:
@@ -65,7 +66,7 @@ def _step(*, flag: QuotaFlag, by: User, roles, expected: str, to: str, kind: str
                 _("This flag is %(status)s; this step needs it to be %(expected)s.")
                 % {
                     "status": FlagStatus(current).label if current else "—",
-                    "expected": FlagStatus(expected).label,
+                    "expected": " / ".join(str(FlagStatus(e).label) for e in expected),
                 }
             )
         FlagEvent.objects.create(flag=flag, kind=kind, by=by, note=note, at=now, **changes)
@@ -128,14 +129,16 @@ def flag_assess(*, flag: QuotaFlag, by: User, penalty: bool, note: str) -> Quota
 
 
 def flag_resolve(*, flag: QuotaFlag, by: User, note: str) -> QuotaFlag:
-    """Close an assessed flag (the penalty, if any, has been applied)."""
+    """Close a flag with a note. Normally after the investigation and the assessment (the penalty, if any, has
+    been applied); a station master may also close it earlier (a mistake, a justified absence) — the history
+    then shows the steps that were skipped."""
     if flag.status == FlagStatus.RESOLVED:
         raise ValidationError(_("This flag is already resolved."))
     return _step(
         flag=flag,
         by=by,
         roles=ASSESSORS,
-        expected=FlagStatus.ASSESSED,
+        expected=(FlagStatus.OPEN, FlagStatus.INVESTIGATED, FlagStatus.ASSESSED),
         to=FlagStatus.RESOLVED,
         kind=FlagEventKind.RESOLVED,
         note=note,
@@ -149,7 +152,7 @@ def actions_for(flag: QuotaFlag, user: User) -> set[str]:
         steps.add("investigate")
     if flag.status == FlagStatus.INVESTIGATED and user.role in ASSESSORS:
         steps.add("assess")
-    if flag.status == FlagStatus.ASSESSED and user.role in ASSESSORS:
+    if flag.status != FlagStatus.RESOLVED and user.role in ASSESSORS:
         steps.add("resolve")
     return steps
 

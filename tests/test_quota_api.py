@@ -46,7 +46,7 @@ def test_the_flag_lifecycle_keeps_every_step(org, api_as, flagged, django_captur
             f"/api/v1/flags/{flagged.pk}/investigate/", {"note": "家中有事，已补假条"}, format="json"
         )
     assert r.status_code == 200, r.content
-    assert r.json()["status"] == "investigated"
+    assert (r.json()["status"], r.json()["step"]) == ("open", "investigated")
     assert Notification.objects.filter(
         recipient=org.station_master, dedupe_key=f"quota_flag:{flagged.pk}:investigated"
     ).exists()
@@ -55,7 +55,7 @@ def test_the_flag_lifecycle_keeps_every_step(org, api_as, flagged, django_captur
     r = master.post(
         f"/api/v1/flags/{flagged.pk}/assess/", {"penalty": False, "note": "情况属实，不扣罚"}, format="json"
     )
-    assert (r.status_code, r.json()["status"], r.json()["penalty"]) == (200, "assessed", False)
+    assert (r.status_code, r.json()["step"], r.json()["penalty"]) == (200, "assessed", False)
     r = master.post(f"/api/v1/flags/{flagged.pk}/resolve/", {"note": "已归档"}, format="json")
     assert (r.status_code, r.json()["status"]) == (200, "resolved")
     assert [(h["kind"], h["by"], h["note"]) for h in r.json()["history"]] == [
@@ -82,7 +82,7 @@ def test_resolving_an_already_resolved_flag_is_400_and_changes_nothing(org, api_
     "step, payload, status",
     [
         ("assess", {"penalty": True, "note": "跳过调查"}, "open"),  # needs the investigation first
-        ("resolve", {"note": "直接关闭"}, "open"),
+        ("resolve", {"note": ""}, "open"),  # closing needs a note
         ("investigate", {"note": ""}, "open"),  # a note is required
         ("investigate", {}, "open"),
     ],
@@ -295,3 +295,26 @@ def test_verdicts_are_never_rewritten_by_settings_changes(org, api_as, flagged):
     )
     assert sorted(DailyTally.objects.values_list("person", "day", "met", "quota")) == before
     assert FlagEvent.objects.count() == 1
+
+
+def test_a_station_master_may_resolve_an_open_flag_with_a_note(org, api_as, flagged):
+    # Given a flag nobody has investigated yet, and one under investigation
+    client = api_as(org.station_master)
+    assert [f["id"] for f in client.get("/api/v1/flags/?status=open").json()["results"]] == [flagged.pk]
+
+    # When the station master resolves it with a note (a justified absence)
+    r = client.post(f"/api/v1/flags/{flagged.pk}/resolve/", {"note": "病假，已核实"}, format="json")
+
+    # Then it is resolved, and the history shows it was closed without the middle steps
+    assert (r.status_code, r.json()["status"], r.json()["step"]) == (200, "resolved", "resolved")
+    assert [h["kind"] for h in r.json()["history"]] == ["raised", "resolved"]
+    assert client.get("/api/v1/flags/?status=open").json()["results"] == []
+    assert [f["id"] for f in client.get("/api/v1/flags/?status=resolved").json()["results"]] == [flagged.pk]
+
+
+def test_open_means_not_resolved_whatever_the_step(org, api_as, flagged):
+    api_as(org.manager).post(f"/api/v1/flags/{flagged.pk}/investigate/", {"note": "查明"}, format="json")
+    client = api_as(org.station_master)
+    assert [f["id"] for f in client.get("/api/v1/flags/?status=open").json()["results"]] == [flagged.pk]
+    assert [f["id"] for f in client.get("/api/v1/flags/?step=investigated").json()["results"]] == [flagged.pk]
+    assert client.get("/api/v1/flags/?status=investigated").status_code == 400
