@@ -13,16 +13,18 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import Area, Station, User
-from config.api import JSONParser
+from config.api import JSONParser, Pagination
 
 from . import importing, screening
 from . import leads as services
@@ -94,7 +96,63 @@ class LeadEventSerializer(serializers.ModelSerializer):
         return str(obj.by) if obj.by_id else ""
 
 
-class LeadListSerializer(serializers.ModelSerializer):
+class FlatRowSerializer(serializers.ModelSerializer):
+    """A ModelSerializer that writes flat rows without DRF's per-field machinery: the same JSON, a fraction of
+    the time.
+
+    Building two dozen field objects per request and walking them for every row took two thirds of the lead
+    list's time in Python (measured at province scale). When every readable field is flat — a model attribute
+    read directly, a primary key, or a `get_<name>` method — the fields are read once per class into a plan of
+    (name, attribute, conversion); each row is then one attribute read and, where the field has one, the
+    field's own `to_representation` (date-times keep the current time zone and the API's format). A serializer
+    with anything else (nested rows, dotted sources, fields that need the request) keeps DRF's path.
+    """
+
+    # Fields (and their subclasses) whose to_representation depends on the value alone, never on the request.
+    CONTEXT_FREE = (
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.FloatField,
+        serializers.IntegerField,
+    )
+
+    def _row_plan(self):
+        plan = []
+        model = self.Meta.model
+        for field in self._readable_fields:
+            if isinstance(field, serializers.SerializerMethodField):
+                plan.append((field.field_name, None, field.method_name))
+            elif "." in field.source or field.source == "*":
+                return None
+            elif isinstance(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None:
+                plan.append((field.field_name, model._meta.get_field(field.source).attname, None))
+            elif isinstance(field, self.CONTEXT_FREE):
+                plan.append((field.field_name, field.source, field.to_representation))
+            else:
+                return None
+        return plan
+
+    def to_representation(self, instance):
+        cls = type(self)
+        if "_plan" not in cls.__dict__:  # per class: a subclass with other fields makes its own
+            cls._plan = self._row_plan()
+        if cls._plan is None:
+            return super().to_representation(instance)
+        row = {}
+        for name, attribute, convert in cls._plan:
+            if attribute is None:
+                row[name] = getattr(self, convert)(instance)
+            else:
+                value = getattr(instance, attribute)
+                row[name] = value if value is None or convert is None else convert(value)
+        return row
+
+
+class LeadListSerializer(FlatRowSerializer):
     """The list row: flat, no nested rows, so a page costs the same few queries however long it is."""
 
     collected_by_name = serializers.SerializerMethodField()
@@ -131,7 +189,8 @@ class LeadListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_collected_by_name(self, obj) -> str:
-        return str(obj.collected_by)
+        name = getattr(obj, "collector_name", None)  # the list reads it with the lead (with_collector_name)
+        return name if name is not None else str(obj.collected_by)
 
     def get_missing_fields(self, obj) -> list[str]:
         return services.missing_for_acceptance(obj)
@@ -297,6 +356,90 @@ class LeadFilter(django_filters.FilterSet):
         )
 
 
+class LeadPagination(Pagination):
+    """Page numbers as on every list (`count`, `next`, `previous`, `results`), without counting a whole scope.
+
+    Counting every lead of a station (30,000 a year) or of the network (3 million) on each page cost more than
+    reading the page. The page is read with one row more, which says whether another follows; `count` is exact
+    when the list ends on this page or holds at most COUNT_LIMIT leads (counted up to COUNT_LIMIT + 1), and
+    null beyond that: narrow the list with filters to get a number.
+    """
+
+    COUNT_LIMIT = 1000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            total = queryset.count()
+            self.number = max(1, -(-total // size))
+        else:
+            try:
+                self.number = int(raw)
+            except ValueError:
+                self.number = 0
+            if self.number < 1:
+                raise NotFound(self.invalid_page_message)
+        offset = (self.number - 1) * size
+        # The collector's name joins the page's query only: the count below stays on the leads' own indexes.
+        rows = list(queryset.with_collector_name()[offset : offset + size + 1])
+        if not rows and self.number > 1:
+            raise NotFound(self.invalid_page_message)
+        self.has_next = len(rows) > size
+        rows = rows[:size]
+        if not self.has_next:
+            self.count = offset + len(rows)
+        elif offset + size >= self.COUNT_LIMIT:
+            self.count = None
+        else:
+            counted = queryset.order_by().values("pk")[: self.COUNT_LIMIT + 1].count()
+            self.count = counted if counted <= self.COUNT_LIMIT else None
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"].update(
+            nullable=True,
+            description=f"Null when more than {self.COUNT_LIMIT:,} leads match; follow `next` to page on.",
+        )
+        return response
+
+
+class LeadFilterBackend(DjangoFilterBackend):
+    """Builds the filter form only when the request names a filter: the unfiltered first page, the one opened
+    most, skips validating a dozen empty fields (a no-op on the queryset)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filters = self.get_filterset_class(view, queryset).base_filters
+        if not any(name in request.query_params for name in filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 def _lead_data(validated: dict) -> dict:
     return {k: v for k, v in validated.items() if k not in ("photos", "collected_at", "collected_by")}
 
@@ -305,16 +448,19 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     """Leads of step 1 and their review (step 2)."""
 
     filterset_class = LeadFilter
+    filter_backends = [LeadFilterBackend]
+    pagination_class = LeadPagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = Lead.objects.visible_to(self.request.user).select_related("collected_by")
-        if self.action != "list":
-            qs = qs.prefetch_related(
-                "competitors__competitor", "contacts", "photos", "events__by"
-            ).select_related("reviewed_by")
-        return qs
+        if self.action == "list":
+            return Lead.objects.visible_to(self.request.user)  # LeadPagination adds the collectors' names
+        return (
+            Lead.objects.visible_to(self.request.user)
+            .select_related("collected_by", "reviewed_by")
+            .prefetch_related("competitors__competitor", "contacts", "photos", "events__by")
+        )
 
     def get_serializer_class(self):
         return LeadListSerializer if self.action in ("list", "review_queue") else LeadSerializer

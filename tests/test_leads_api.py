@@ -252,7 +252,7 @@ def test_lead_list_keeps_a_constant_number_of_queries(org, api_as, django_assert
     for n in range(30):
         lead = LeadFactory(collected_by=org.courier if n % 2 else org.courier_a2)
     client = api_as(org.station_master)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):  # the page, and a bounded count when more pages follow
         response = client.get("/api/v1/leads/?page_size=50")
     assert len(response.json()["results"]) == 30
     assert lead.pk in {r["id"] for r in response.json()["results"]}
@@ -264,7 +264,7 @@ def test_review_queue_endpoint_lists_submitted_leads_oldest_first(org, api_as, d
     )
     new = LeadFactory(collected_by=org.courier)
     LeadFactory(collected_by=org.courier_a2)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):
         body = api_as(org.marketer).get("/api/v1/leads/review-queue/").json()
     assert [r["id"] for r in body["results"]] == [old.pk, new.pk]
     assert body["results"][0]["missing_fields"] == ["address"]
