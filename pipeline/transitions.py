@@ -183,7 +183,8 @@ def _check_move(client, to: str, reason: str, drop_reason: str) -> None:
             )
         return
     if to == Stage.DROPPED:
-        if drop_reason not in DropReason.values:
+        # The public contract sends only {"to", "reason"}: without a cause the drop counts as "other".
+        if drop_reason and drop_reason not in DropReason.values:
             raise ValidationError(
                 {
                     "drop_reason": _("Say why the client is dropped: %(choices)s.")
@@ -264,7 +265,7 @@ def move(
             by=by,
             at=at,
             reason=reason,
-            drop_reason=drop_reason if to == Stage.DROPPED else "",
+            drop_reason=(drop_reason or DropReason.OTHER) if to == Stage.DROPPED else "",
             days_in_previous=days,
         )
         Client.objects.filter(pk=locked.pk).update(stage=to, stage_entered_at=at, updated_at=now)

@@ -21,10 +21,9 @@ def _transition(api, client, body, **headers):
     [
         ({"to": "screen"}, "reason", "Moving a client back needs a reason."),
         ({"to": "dropped", "drop_reason": "too_small"}, "reason", "Dropping a client needs a reason."),
-        ({"to": "dropped", "reason": "客户已搬走"}, "drop_reason", "Say why the client is dropped: "),
         ({"to": "somewhere"}, "to", "Unknown stage «somewhere»."),
     ],
-    ids=["back-without-reason", "drop-without-reason", "drop-without-cause", "unknown-stage"],
+    ids=["back-without-reason", "drop-without-reason", "unknown-stage"],
 )
 def test_a_refusal_about_a_field_names_the_field_and_says_why_in_detail(org, api_as, body, field, detail):
     # Given a client in the survey step
@@ -106,3 +105,16 @@ def test_the_moment_the_client_entered_its_stage_carries_the_local_offset(org, a
         response.json()["stage_entered_at"]
         == api_as(org.kam).get(f"/api/v1/clients/{client.pk}/history/").json()["results"][-1]["at"]
     )
+
+
+def test_the_contracts_drop_with_a_reason_alone_counts_as_other(org, api_as):
+    from pipeline.models import Client, StageChange
+    from tests.factories_loop import LoopClientFactory
+
+    client = LoopClientFactory(station=org.station_a, area=org.a1, owner=org.kam)
+    response = api_as(org.kam).post(
+        f"/api/v1/clients/{client.pk}/transition/", {"to": "dropped", "reason": "客户已搬走"}, format="json"
+    )
+    assert (response.status_code, response.json()["stage"]) == (200, "dropped")
+    assert Client.objects.get(pk=client.pk).stage == "dropped"
+    assert StageChange.objects.filter(client=client).latest("at").drop_reason == "other"

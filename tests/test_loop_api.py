@@ -169,7 +169,7 @@ def test_history_lists_the_moves_oldest_first_with_the_contract_keys(org, api_as
         ({"to": "somewhere"}, "to"),
         ({"to": "trial_shipment"}, "detail"),  # a jump
         ({"to": "screen"}, "reason"),  # back without a reason
-        ({"to": "dropped", "reason": "太远"}, "drop_reason"),
+        ({"to": "dropped", "reason": "太远", "drop_reason": "bored"}, "drop_reason"),
         ({"to": "dropped", "drop_reason": "too_small"}, "reason"),
         ({"to": "needs"}, "detail"),  # the survey gate: no company type, no decision maker
         ({}, "to"),

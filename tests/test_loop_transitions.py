@@ -130,7 +130,6 @@ def test_trial_shipment_without_results_keeps_the_gate_closed(org):
         (Stage.SURVEY, "", "", None),  # the same stage
         (Stage.SCREEN, "", "", "reason"),  # back without a reason
         (Stage.DROPPED, "", DropReason.TOO_SMALL, "reason"),  # dropped without a reason
-        (Stage.DROPPED, "太小", "", "drop_reason"),  # dropped without saying which reason
         (Stage.DROPPED, "太小", "bored", "drop_reason"),  # an unknown drop reason
     ],
 )
