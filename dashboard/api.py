@@ -51,7 +51,7 @@ class StationDashboardView(APIView):
             area_id=request.query_params.get("area"),
         )
         period = parse_period(request.query_params, today=station.local_date())
-        data = figures.station_figures(station=station, area=area, period=period)
+        _key, data = figures.cached_station_figures(station=station, area=area, period=period)
         return Response(data)
 
 

@@ -18,7 +18,7 @@ from pipeline.models.loop import LOOP, Stage
 from quota.calendar import entry_for, settings_for
 from quota.models import CalendarDay, DailyTally, Leave, QuotaSettings, StationDay
 
-from . import rollup, sections
+from . import rollup, sections, versions
 from .models import StationDayTotal, StationStageTotal
 from .periods import Period
 
@@ -281,6 +281,12 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
             people[flag["person"]]["open_flag"] = flag["id"]
     figures["totals"]["open_flags"] = len(figures["open_flags"])
     return figures
+
+
+def cached_station_figures(*, station: Station, area=None, period: Period) -> tuple[str, dict]:
+    """`station_figures` through the cache (dashboard/versions.py): the key they are kept under, and the figures."""
+    key = versions.figures_key(station=station, area=area, period=period)
+    return key, versions.cached(key, lambda: station_figures(station=station, area=area, period=period))
 
 
 def miss_streaks(station, members, day: datetime.date, judge: LiveJudge, live_counted) -> dict[int, int]:

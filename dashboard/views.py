@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import HQ_ROLES, Role, Station
 
-from . import access, figures, workbook
+from . import access, figures, versions, workbook
 from .periods import PeriodForm, PeriodKind, parse_period
 
 
@@ -41,7 +41,7 @@ def _render_station(request, station, area):
     context = {"station": station, "area": area, "form": form, "period": period, "is_hq": request.user.is_hq}
     if period is None:
         return render(request, "dashboard/station.html", context, status=400)
-    data = figures.station_figures(station=station, area=area, period=period)
+    key, data = figures.cached_station_figures(station=station, area=area, period=period)
     params = request.GET.copy()
     params.pop("station", None)
     params.pop("area", None)
@@ -51,6 +51,9 @@ def _render_station(request, station, area):
         api_url=f"{reverse('api-dashboard')}?{params.urlencode()}",
         notice_query=params.urlencode(),
         areas_of_station=station.areas.order_by("name") if area is None else [],
+        # The figures' part of the page depends on the figures and on these: kept rendered under both.
+        fragment_key=f"{key}:{request.user.is_hq}:{request.user.role}:{request.GET.urlencode()}",
+        cache_seconds=versions.CACHE_SECONDS,
     )
     return render(request, "dashboard/station.html", context)
 

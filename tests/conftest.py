@@ -78,6 +78,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _own_dashboard_cache(monkeypatch):
+    """Each test its own dashboard cache, as a new database would have: ids repeat between tests on SQLite and
+    frozen clocks repeat timestamps, so figures cached by an earlier test could otherwise match a later one."""
+    import uuid
+
+    monkeypatch.setattr("dashboard.versions.NAMESPACE", uuid.uuid4().hex)
+
+
 # --- The organisation ----------------------------------------------------------------------------------
 
 
