@@ -366,6 +366,7 @@ class LeadPagination(Pagination):
     """
 
     COUNT_LIMIT = 1000
+    MAX_PAGE = 10_000_000
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -379,7 +380,8 @@ class LeadPagination(Pagination):
                 self.number = int(raw)
             except ValueError:
                 self.number = 0
-            if self.number < 1:
+            # A page past any real list (or one whose offset overflows the database's integers) is not found.
+            if self.number < 1 or self.number > self.MAX_PAGE:
                 raise NotFound(self.invalid_page_message)
         offset = (self.number - 1) * size
         # The collector's name joins the page's query only: the count below stays on the leads' own indexes.

@@ -61,3 +61,19 @@ def test_the_schema_describes_the_page_the_endpoint_returns(org, api_as):
         "threshold",
         "results",
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/leads/",
+        "/api/v1/leads/review-queue/",
+        "/api/v1/clients/",
+        "/api/v1/flags/",
+        "/api/v1/complaints/",
+    ],
+)
+@pytest.mark.parametrize("page", ["999999999999999999999999999999", "-1", "abc", "0"])
+def test_an_impossible_page_is_404_not_a_server_error(org, api_as, url, page):
+    response = api_as(org.station_master).get(f"{url}?page={page}")
+    assert response.status_code == 404
