@@ -2,8 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import scope_q
@@ -40,13 +39,6 @@ class LeadQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
-
-    def with_collector_name(self):
-        """`collector_name`: the collector as `str(user)` shows them (display name, else username), read in the
-        same query without loading the collector's whole row."""
-        return self.annotate(
-            collector_name=Coalesce(NullIf("collected_by__display_name", Value("")), "collected_by__username")
-        )
 
 
 class Lead(models.Model):
