@@ -129,31 +129,40 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         if judge.is_live_working_day(station.pk, first + datetime.timedelta(days=i))
     ]
     live_days = [d for d in all_live if d in in_period or d == period.day]
+
+    # The tallies of single days, in one query: the day shown, the days judged live, and the last judged working
+    # day (its miss streaks). In an area, the streaks are those of its people wherever they collected that day.
+    last_judged = _last_judged(station, period.day, judge)
+    single_days = {period.day, *all_live, *([last_judged] if last_judged else [])}
+    rows = DailyTally.objects.filter(station=station, day__in=sorted(single_days))
+    if area is not None:
+        rows = rows.filter(Q(area=area) | Q(person_id__in=[m["id"] for m in members]))
     live_counted = defaultdict(int)  # (person, day) -> counted, on the days judged live
-    if all_live:
-        for person_id, day, counted in tallies.filter(day__in=all_live).values_list(
-            "person_id", "day", "counted"
-        ):
-            live_counted[person_id, day] += counted
+    day_rows, streaks, live_set = {}, {}, set(all_live)
+    for row in rows.values(
+        "person_id", "area_id", "day", "leads", "counted", "working_day", "met", "evaluated_at", "miss_streak"
+    ):
+        in_scope = area is None or row["area_id"] == area.pk
+        if row["day"] == last_judged:
+            streaks[row["person_id"]] = row["miss_streak"]
+        if in_scope and row["day"] == period.day:
+            day_rows[row["person_id"]] = row
+        if in_scope and row["day"] in live_set:
+            live_counted[row["person_id"], row["day"]] += row["counted"]
 
     # Per person and area over the period (a person who changed areas counts in each for their days there).
+    # Counting `day` rather than rows keeps the query on the covering index (dashboard/0004).
     grouped = (
         tallies.filter(day__range=(period.start, period.end))
         .values("person_id", "area_id")
         .annotate(
             # Judged days only: the days judged live are added below, never both.
-            due=Count("pk", filter=Q(working_day=True, evaluated_at__isnull=False) & ~Q(day__in=all_live)),
-            met_count=Count("pk", filter=Q(met=True, evaluated_at__isnull=False) & ~Q(day__in=all_live)),
+            due=Count("day", filter=Q(working_day=True, evaluated_at__isnull=False) & ~Q(day__in=all_live)),
+            met_count=Count("day", filter=Q(met=True, evaluated_at__isnull=False) & ~Q(day__in=all_live)),
             leads_sum=Sum("leads"),
             counted_sum=Sum("counted"),
         )
     )
-    day_rows = {
-        r["person_id"]: r
-        for r in tallies.filter(day=period.day).values(
-            "person_id", "area_id", "leads", "counted", "working_day", "met", "evaluated_at"
-        )
-    }
 
     people = {
         m["id"]: {
@@ -208,7 +217,9 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
         person["compliance"] = _ratio(person["met_days"], person["due_days"])
     for r in day_rows.values():
         areas[r["area_id"]]["leads"] += r["leads"]
-    for person_id, streak in miss_streaks(station, members, period.day, judge, live_counted).items():
+    for person_id, streak in miss_streaks(
+        station, members, period.day, judge, live_counted, last_judged=last_judged, streaks=streaks
+    ).items():
         people[person_id]["miss_streak"] = streak
 
     headcount = defaultdict(int)
@@ -274,8 +285,10 @@ def station_figures(*, station: Station, area=None, period: Period, full: bool =
     clients = Client.objects.active().filter(station=station)
     if area is not None:
         clients = clients.filter(area=area)
-    figures.update(funnel(clients))
+    counts, share = funnel_and_share(clients)
+    figures.update(_funnel_from_counts(counts))
     figures.update(sections.station_sections(station=station, area=area, period=period, clients=clients))
+    figures["share"] = share
     for flag in figures["open_flags"]:
         if flag["person"] in people:
             people[flag["person"]]["open_flag"] = flag["id"]
@@ -289,31 +302,30 @@ def cached_station_figures(*, station: Station, area=None, period: Period) -> tu
     return key, versions.cached(key, lambda: station_figures(station=station, area=area, period=period))
 
 
-def miss_streaks(station, members, day: datetime.date, judge: LiveJudge, live_counted) -> dict[int, int]:
-    """Working days missed in a row up to `day` (today counts only once it is over, i.e. once evaluated).
-
-    The evaluation's own count on the last judged working day, plus the days missed live since then.
-    """
+def _last_judged(station, day: datetime.date, judge: LiveJudge) -> datetime.date | None:
+    """The last working day up to `day` the evaluation has judged at the station."""
     judged = [
         d for (sid, d), working in judge.evaluated.items() if sid == station.pk and working and d <= day
     ]
-    last_judged = max(judged) if judged else None
-    if last_judged is None:  # nothing judged in the days the judge looked at: look further back
-        last_judged = (
-            StationDay.objects.filter(
-                station=station, day__lte=day, evaluated_at__isnull=False, working_day=True
-            )
-            .order_by("-day")
-            .values_list("day", flat=True)
-            .first()
-        )
-    streaks = {}
-    if last_judged is not None:
-        streaks = dict(
-            DailyTally.objects.filter(
-                station=station, day=last_judged, person_id__in=[m["id"] for m in members]
-            ).values_list("person_id", "miss_streak")
-        )
+    if judged:
+        return max(judged)
+    # Nothing judged in the days the judge looked at: look further back.
+    return (
+        StationDay.objects.filter(station=station, day__lte=day, evaluated_at__isnull=False, working_day=True)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
+    )
+
+
+def miss_streaks(
+    station, members, day: datetime.date, judge: LiveJudge, live_counted, *, last_judged, streaks
+) -> dict[int, int]:
+    """Working days missed in a row up to `day` (today counts only once it is over, i.e. once evaluated).
+
+    The evaluation's own count on the last judged working day (`streaks`, person -> miss streak on
+    `last_judged`), plus the days missed live since then.
+    """
     today = station.local_date()
     quota = judge.quota(station.pk)
     result = {}
@@ -328,12 +340,21 @@ def miss_streaks(station, members, day: datetime.date, judge: LiveJudge, live_co
     return result
 
 
-def funnel(clients) -> dict:
-    """Clients per stage now, and the conversion from each step to the next (share that got at least as far)."""
+def funnel_and_share(clients) -> tuple[dict, dict]:
+    """Clients per stage now, and our parcels against the competitors' across them (per month as last heard),
+    in one query."""
     counts = dict.fromkeys(Stage.values, 0)
-    for stage, n in clients.values_list("stage").annotate(n=Count("pk")).order_by():
+    ours = theirs = 0
+    for stage, n, our_monthly, competitor_monthly in (
+        clients.values_list("stage")
+        .annotate(n=Count("pk"), ours=Sum("our_monthly"), theirs=Sum("competitor_monthly_total"))
+        .order_by()
+    ):
         counts[stage] = n
-    return _funnel_from_counts(counts)
+        ours += our_monthly or 0
+        theirs += competitor_monthly or 0
+    share = {"our_monthly": ours, "competitor_monthly": theirs, "our_share": _ratio(ours, ours + theirs)}
+    return counts, share
 
 
 def _funnel_from_counts(counts: dict) -> dict:

@@ -12,10 +12,18 @@ class Ids:
     """The ids for `__in_array`. Not iterable on purpose: Django checks every element of a list or set given
     to a relation lookup, which for thousands of ids costs more than the query."""
 
-    __slots__ = ("values",)
+    __slots__ = ("values", "_literal")
 
     def __init__(self, values):
         self.values = sorted(values)
+        self._literal = None
+
+    @property
+    def literal(self) -> str:
+        """`{1,2,...}`, built once however many queries use the ids."""
+        if self._literal is None:
+            self._literal = "{" + ",".join(str(int(v)) for v in self.values) + "}"
+        return self._literal
 
 
 @ForeignKey.register_lookup
@@ -27,8 +35,7 @@ class InArray(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = self.rhs.values
         if connection.vendor == "postgresql":
-            array = "{" + ",".join(str(int(v)) for v in values) + "}"
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, array]
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs.literal]
         if not values:
             return "1 = 0", list(lhs_params)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

@@ -19,13 +19,6 @@ def _ratio(part, whole):
     return None if not whole else round(part / whole, 4)
 
 
-def share(clients) -> dict:
-    """Our parcels against the competitors' across the clients, per month as last heard."""
-    totals = clients.aggregate(ours=Sum("our_monthly"), theirs=Sum("competitor_monthly_total"))
-    ours, theirs = totals["ours"] or 0, totals["theirs"] or 0
-    return {"our_monthly": ours, "competitor_monthly": theirs, "our_share": _ratio(ours, ours + theirs)}
-
-
 def contracts(clients, period: Period) -> dict:
     """Contracts signed in the period, and those in force on the day with their committed monthly volume."""
     qs = Contract.objects.filter(client__in_array=clients)
@@ -166,7 +159,6 @@ def station_sections(*, station, area, period: Period, clients) -> dict:
     for flag in flags:
         by_status[flag["status"]] += 1
     return {
-        "share": share(clients),
         "contracts": contracts(client_ids, period),
         "return_visits": return_visits(client_ids, period.day),
         "satisfaction": satisfaction(client_ids, period, timezone.localtime(timezone.now(), station.tz)),

@@ -43,7 +43,7 @@ _STATION_LOOKUPS = [
     (DailyTally, "COUNT(*), SUM(leads), SUM(counted)", "AND day >= %s AND day <= %s"),
     (StationDay, "COUNT(*), COUNT(evaluated_at), MAX(evaluated_at)", ""),
     (QuotaSettings, "COUNT(*), MAX(updated_at), MAX(id)", ""),
-    (Client, "COUNT(*), MAX(updated_at), NULL", ""),
+    (Client, "COUNT(*), MAX(updated_at), NULL", "AND merged_into_id IS NULL"),
     (QuotaFlag, "COUNT(*), MAX(updated_at), MAX(id)", ""),
     (CalendarDay, "COUNT(*), MAX(id), NULL", ""),
 ]
@@ -71,7 +71,7 @@ def data_version(*, station: Station, period: Period) -> str:
     first, last = min(period.trend_start, period.day), max(period.end, period.day)
     params = []
     for _model, _aggregates, condition in _STATION_LOOKUPS:
-        params += [station.pk, first, last] if condition else [station.pk]
+        params += [station.pk, first, last] if "%s" in condition else [station.pk]
     with connection.cursor() as cursor:
         cursor.execute(_version_sql(), params)
         rows = sorted(cursor.fetchall())

@@ -251,7 +251,7 @@ def test_query_count_does_not_grow_with_people(org, frozen, api_as, django_asser
         DashboardClientFactory(area=org.a2, stage="screen")
     with django_assert_max_num_queries(len(few)):
         data = _get(client, "/api/v1/dashboard/")
-    assert len(few) <= 25
+    assert len(few) <= 20  # computed (a cache miss): the station, the cache version and 18 reads
     assert len(data["people"]) == 24
     assert data["totals"]["leads"] == _leads(station=org.station_a, collected_on=TODAY)
 
