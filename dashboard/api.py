@@ -3,7 +3,9 @@
 The figures are plain dicts already in their JSON shape; the serializers document that shape in the schema
 (running a few thousand numbers through serializer fields would cost more than computing them)."""
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -40,16 +42,23 @@ SCOPE_PARAMETERS = [
 ]
 
 
+def _scope_ids(request) -> dict:
+    """`station` and `area` as given; one that is not a number is bad input (400), not a missing object."""
+    ids = {}
+    for name in ("station", "area"):
+        value = request.query_params.get(name)
+        if value not in (None, "") and not (value.isascii() and value.isdigit()):
+            raise ValidationError({name: [_("A valid id is required.")]})
+        ids[f"{name}_id"] = value
+    return ids
+
+
 class StationDashboardView(APIView):
     """A station's (or an area's) figures: per person and area, trend, funnel, flags, share."""
 
     @extend_schema(parameters=SCOPE_PARAMETERS + PERIOD_PARAMETERS, responses=StationDashboardSerializer)
     def get(self, request):
-        station, area = access.dashboard_scope(
-            request.user,
-            station_id=request.query_params.get("station"),
-            area_id=request.query_params.get("area"),
-        )
+        station, area = access.dashboard_scope(request.user, **_scope_ids(request))
         period = parse_period(request.query_params, today=station.local_date())
         _key, data = figures.cached_station_figures(station=station, area=area, period=period)
         return Response(data)
@@ -71,11 +80,7 @@ class NoticeView(APIView):
 
     @extend_schema(parameters=SCOPE_PARAMETERS + PERIOD_PARAMETERS, responses=NoticeSerializer)
     def get(self, request):
-        station, area = access.dashboard_scope(
-            request.user,
-            station_id=request.query_params.get("station"),
-            area_id=request.query_params.get("area"),
-        )
+        station, area = access.dashboard_scope(request.user, **_scope_ids(request))
         period = parse_period(request.query_params, today=station.local_date(), default_kind=PeriodKind.DAY)
         data = figures.notice_figures(station=station, area=area, period=period)
         return Response(data)
