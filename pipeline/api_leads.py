@@ -224,7 +224,7 @@ class LeadListSerializer(FlatRowSerializer):
         read_only_fields = fields
 
     def get_collected_by_name(self, obj) -> str:
-        username = getattr(obj, "collected_by__username", None)  # a row of the list (LeadViewSet.page_rows)
+        username = getattr(obj, "collected_by__username", None)  # a row of the list (LeadViewSet.read_page)
         if username is not None:
             return obj.collected_by__display_name or username
         return str(obj.collected_by)
@@ -421,9 +421,14 @@ class LeadPagination(Pagination):
             if self.number < 1 or self.number > self.MAX_PAGE:
                 raise NotFound(self.invalid_page_message)
         offset = (self.number - 1) * size
-        # The view may read a page lighter than its queryset (`page_rows`); the count stays on the queryset.
-        page_rows = getattr(view, "page_rows", None)
-        rows = list((page_rows(queryset) if page_rows else queryset)[offset : offset + size + 1])
+        # The view may read a page lighter than its queryset, and with it how many rows the list has up to
+        # `limit` (`read_page`); otherwise the page comes from the queryset and a bounded count follows.
+        limit = max(self.COUNT_LIMIT + 1, offset + size + 1)
+        read_page = getattr(view, "read_page", None)
+        if read_page is not None:
+            rows, seen = read_page(queryset, offset=offset, size=size + 1, limit=limit)
+        else:
+            rows, seen = list(queryset[offset : offset + size + 1]), None
         if not rows and self.number > 1:
             raise NotFound(self.invalid_page_message)
         self.has_next = len(rows) > size
@@ -433,8 +438,9 @@ class LeadPagination(Pagination):
         elif offset + size >= self.COUNT_LIMIT:
             self.count = None
         else:
-            counted = queryset.order_by()[: self.COUNT_LIMIT + 1].count()
-            self.count = counted if counted <= self.COUNT_LIMIT else None
+            if seen is None:
+                seen = queryset.order_by()[: self.COUNT_LIMIT + 1].count()
+            self.count = seen if seen <= self.COUNT_LIMIT else None
         return rows
 
     def get_paginated_response(self, data):
@@ -495,7 +501,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
 
     def get_queryset(self):
         if self.action == "list":
-            return Lead.objects.visible_to(self.request.user)  # a page is read through page_rows
+            return Lead.objects.visible_to(self.request.user)  # a page is read through read_page
         return (
             Lead.objects.visible_to(self.request.user)
             .select_related("collected_by", "reviewed_by")
@@ -505,12 +511,16 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     def get_serializer_class(self):
         return LeadListSerializer if self.action in ("list", "review_queue") else LeadSerializer
 
-    def page_rows(self, queryset):
-        """A page of the list as its rows are written: only their columns and the collector's two names, joined
-        in the same query (not the collector's whole row), no model instances."""
-        return queryset.values(
-            *LeadListSerializer.columns(), "collected_by__display_name", "collected_by__username"
-        )
+    def read_page(self, queryset, *, offset: int, size: int, limit: int) -> tuple[list[dict], int | None]:
+        """`size` rows of the list from `offset` as they are written — only their columns and the collector's two
+        names, no model instances — and, when the same query could tell, how many rows the list has up to
+        `limit` (LeadQuerySet.newest_page); otherwise None, and the pagination counts."""
+        columns = LeadListSerializer.columns()
+        page = queryset.newest_page(columns=columns, offset=offset, size=size, limit=limit)
+        if page is not None:
+            return page
+        rows = queryset.values(*columns, "collected_by__display_name", "collected_by__username")
+        return list(rows[offset : offset + size]), None
 
     def _out(self, lead, code=status.HTTP_200_OK, **headers):
         lead = self.get_queryset().get(pk=lead.pk) if self.action != "list" else lead

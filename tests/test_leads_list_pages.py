@@ -4,6 +4,7 @@ a bounded count, one query per page, and rows identical to DRF's own serializer 
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -44,8 +45,8 @@ def test_pages_link_to_each_other_and_the_count_is_exact_below_the_limit(
     # Given seven leads, listed three to a page
     leads = _leads(org, 7)
     api = api_as(org.station_master)
-    # When the first page is read: the page and a bounded count
-    with django_assert_num_queries(2):
+    # When the first page is read: the page and a bounded count, in one query on PostgreSQL (newest_page)
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         first = api.get("/api/v1/leads/?page_size=3").json()
     # Then
     assert first["count"] == 7
@@ -66,6 +67,22 @@ def test_pages_link_to_each_other_and_the_count_is_exact_below_the_limit(
     }
     assert [r["id"] for r in last["results"]] == [leads[6].pk]
     assert api.get("/api/v1/leads/?page_size=3&page=last").json()["results"] == last["results"]
+
+
+def test_another_order_reads_the_page_and_counts_apart(org, api_as, django_assert_num_queries):
+    leads = _leads(org, 5)
+    api = api_as(org.station_master)
+    with django_assert_num_queries(2):
+        body = api.get("/api/v1/leads/?page_size=2&ordering=collected_at").json()
+    assert body["count"] == 5
+    assert [r["id"] for r in body["results"]] == [leads[4].pk, leads[3].pk]
+    newest = api.get("/api/v1/leads/?page_size=2").json()
+    assert [r["id"] for r in newest["results"]] == [leads[0].pk, leads[1].pk]
+    assert {k: v for k, v in newest.items() if k != "results"} == {
+        "count": 5,
+        "next": "http://testserver/api/v1/leads/?page=2&page_size=2",
+        "previous": None,
+    }
 
 
 def test_above_the_limit_the_count_is_null_and_the_pages_go_on(org, api_as, monkeypatch):

@@ -1,7 +1,7 @@
 """Leads: what a courier or marketer collects on the customer-information form (step 1), and its review (step 2)."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +39,47 @@ class LeadQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
+
+    def newest_page(self, *, columns: list[str], offset: int, size: int, limit: int):
+        """Rows `offset` to `offset + size` of these leads, newest first, with how many leads there are up to
+        `limit` (`limit` when there are more), in one query; None where it does not apply.
+
+        A list page also needs to know whether more rows follow and, for small lists, how many there are; a
+        second query counting them cost about as much as the page. Here the first `limit` entries of the
+        scope's newest-first index are read (index only: pipeline/0005), numbered and counted, and only the
+        page's rows are joined to the leads and their collectors. Each row is a dict of `columns` (attribute
+        names, as `values()` gives them) plus `collected_by__display_name` and `collected_by__username`.
+
+        PostgreSQL only, for the default order (Meta.ordering): elsewhere, or when the queryset is ordered
+        otherwise, the caller reads the page with `values()` and counts apart.
+        """
+        connection = connections[self.db]
+        if connection.vendor != "postgresql" or self.query.order_by or not self.query.default_ordering:
+            return None
+        quote, meta = connection.ops.quote_name, self.model._meta
+        user_meta = meta.get_field("collected_by").related_model._meta
+        ids, params = (
+            self.order_by("-collected_at", "-id").values("id", "collected_at")[:limit].query.sql_with_params()
+        )
+        selected = [f"l.{quote(meta.get_field(name).column)}" for name in columns]
+        selected += [f"u.{quote(user_meta.get_field(name).column)}" for name in ("display_name", "username")]
+        sql = (
+            f"SELECT {', '.join(selected)}, p.seen FROM ("
+            "  SELECT id, seen, rn FROM ("
+            "    SELECT ids.id, COUNT(*) OVER () AS seen,"
+            "           ROW_NUMBER() OVER (ORDER BY ids.collected_at DESC, ids.id DESC) AS rn"
+            f"    FROM ({ids}) ids"
+            "  ) numbered WHERE rn > %s AND rn <= %s"
+            f") p JOIN {quote(meta.db_table)} l ON l.id = p.id"
+            f" JOIN {quote(user_meta.db_table)} u ON u.id = l.{quote(meta.get_field('collected_by').column)}"
+            " ORDER BY p.rn"
+        )
+        names = [*columns, "collected_by__display_name", "collected_by__username"]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, offset, offset + size])
+            fetched = cursor.fetchall()
+        rows = [dict(zip(names, row[:-1], strict=True)) for row in fetched]
+        return rows, (fetched[0][-1] if fetched else None)
 
 
 class Lead(models.Model):
