@@ -1,15 +1,16 @@
 """A station's dashboard figures, kept in the cache under a version of the data they are read from.
 
 Computing one station's figures reads its tallies, evaluated days, people, clients and the records hanging off the
-clients: about twenty queries. The page and its API show the same figures, both refresh every minute, and several
+clients: 17 queries, 30-60 ms at province scale. The page and its API show the same figures, both refresh every minute, and several
 people watch the same station, so each version is computed once and served from the cache (Redis in production)
 for at most CACHE_SECONDS.
 
 The version is one query of cheap lookups, so that what changes the figures changes the key at once:
 
 - per station: the count and sums of its daily tallies over the days shown (an index-only range: a lead arriving,
-  rejected or restored), its evaluated days (the daily evaluation), its quota rule, the count and latest change
-  of its clients (a step of the loop, a merge, a new client) and of its miss flags (a flag raised or handled);
+  rejected or restored), its evaluated days (the daily evaluation), its quota rule and calendar exceptions, the
+  count and latest change of its active clients (a step of the loop, a merge, a new client) and of its miss flags
+  (a flag raised or handled);
 - the newest row of every other table the figures read (people, areas, leave, contracts, visit plans, complaints,
   survey answers, warnings) and of the history rows written when clients, flags, complaints and visit plans
   change (stage changes, merges, flag and complaint events, visit records): anything added or moved on.
