@@ -4,8 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-# Django 6 needs Python 3.12+: take the newest interpreter found on PATH (or through pyenv);
-# with only 3.11 the install falls back to Django 5.2 LTS (see pyproject.toml).
+# Django 6 needs Python 3.12+: take the newest interpreter found on PATH (or through pyenv); PYTHON=... overrides.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys' >/dev/null 2>&1; then echo $$p; exit; fi; done; \
 	  if command -v pyenv >/dev/null 2>&1; then for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9]' | sort -rV); do \

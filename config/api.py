@@ -1,4 +1,9 @@
-"""Conventions shared by every API endpoint: pagination, JSON bodies and the error format of the public contract."""
+"""Conventions shared by every API endpoint: pagination, JSON bodies and the error format of the public contract.
+
+DRF's settings name classes in this module, and `rest_framework.views` reads those settings while its `APIView`
+class body runs. So this module must never import `rest_framework.views` (or anything importing it) at module
+level: whichever of the two were imported first, the other would find it half-loaded. A test guards it.
+"""
 
 import codecs
 import math
@@ -11,7 +16,6 @@ from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.utils import json
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class Pagination(PageNumberPagination):
@@ -67,6 +71,8 @@ def _django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.Va
 
 def exception_handler(exc, context):
     """Services raise Django's ValidationError with translated messages; the API answers 400 with them."""
+    from rest_framework.views import exception_handler as drf_exception_handler  # see the module's docstring
+
     if isinstance(exc, DjangoValidationError):
         exc = _django_validation_error_to_drf(exc)
     elif isinstance(exc, DjangoPermissionDenied):

@@ -4,7 +4,6 @@
 from pathlib import Path
 
 import dj_database_url
-import django
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -163,7 +162,7 @@ USE_TZ = True
 
 # --- Static and media -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -194,14 +193,7 @@ _smtp_options = {
     "use_tls": env_bool("EMAIL_USE_TLS", False),
 }
 _email_options = _smtp_options if _email_backend.endswith("smtp.EmailBackend") else {}
-if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
-else:  # Django 5.2 (Python 3.11 fallback)
-    EMAIL_BACKEND = _email_backend
-    for _key, _value in _email_options.items():
-        globals()[
-            "EMAIL_" + {"username": "HOST_USER", "password": "HOST_PASSWORD"}.get(_key, _key.upper())
-        ] = _value
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lantou@localhost")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")  # for links in e-mails (survey links)
 
