@@ -33,7 +33,11 @@ def _run(args, timeout=120, **env) -> subprocess.CompletedProcess:
 
 
 def _production(**env) -> dict:
-    return {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost"} | env
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    } | env
 
 
 def test_the_module_drf_settings_name_does_not_import_drf_views():
