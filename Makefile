@@ -35,7 +35,7 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto}
 
 lint: install
 	$(VENV)/bin/ruff check --fix .

@@ -55,6 +55,21 @@ def _missing_service(marker: str) -> str | None:
 def pytest_configure(config):
     # Hashing dominates fixture time with the production hasher; tests don't need its strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _isolate_parallel_worker()
+
+
+def _isolate_parallel_worker():
+    """Under pytest-xdist each worker process has its own test database (pytest-django suffixes its name); give
+    it its own cache keys and Celery queue in the shared Redis too, so one worker's real Celery worker never
+    takes another's task and a cached figure or throttle count never crosses between them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    for alias in settings.CACHES:
+        settings.CACHES[alias] = {**settings.CACHES[alias], "KEY_PREFIX": f"test-{worker}"}
+    from config.celery import app
+
+    app.conf.task_default_queue = f"test-{worker}"
 
 
 _reasons: dict[str, str | None] = {}
