@@ -113,7 +113,9 @@ def notify(
         )
         notification = Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
     if email and recipient.email:
+        from outbox import services as outbox
+
         from .tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        outbox.task_enqueue(task=send_notification_email, args=[notification.pk])
     return notification

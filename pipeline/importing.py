@@ -948,11 +948,13 @@ def import_start(*, job: ImportJob, by: User, mapping: dict | None = None) -> Im
     clean_mapping(job.kind, job.mapping, job.headers, job.created_by)
     if job.total_rows <= SYNC_MAX_ROWS:
         return run_import(job_id=job.pk)
+    from outbox import services as outbox
+
     from .tasks import run_import_job
 
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(status=ImportStatus.QUEUED)
     job.status = ImportStatus.QUEUED
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    outbox.task_enqueue(task=run_import_job, args=[job.pk])
     return job
 
 

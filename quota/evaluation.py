@@ -172,12 +172,14 @@ def evaluate_station_day(*, station: Station, day: datetime.date) -> DayResult:
             flags_extended=result.flags_extended,
         )
         if result.emails:
+            from outbox import services as outbox
+
             from .tasks import email_notifications
 
             ids = list(result.emails)
             # One message hands all of the day's e-mails to a worker, which fans them out: publishing hundreds
             # of messages here would double the time the evaluation takes.
-            transaction.on_commit(lambda: email_notifications.delay(ids))
+            outbox.task_enqueue(task=email_notifications, args=[ids])
     return result
 
 

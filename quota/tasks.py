@@ -4,10 +4,13 @@ it into each station's local business date, and queues the work with those expli
 import datetime
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Station
 from accounts.tasks import send_notification_email
+from health.services import QUOTA_EVALUATION, heartbeat_record
+from outbox import services as outbox
 
 from . import schedule
 from .evaluation import evaluate_station_through
@@ -50,7 +53,9 @@ def remind_station(station_id: int, day: str) -> int:
 
 @shared_task
 def email_notifications(notification_ids: list[int]) -> int:
-    """Queue the e-mail of each notification (one task each, so a failing address retries on its own)."""
-    for pk in notification_ids:
-        send_notification_email.delay(pk)
+    """Queue the e-mail of each notification (one task each, so a failing address retries on its own), through the
+    outbox so that a broker lost half-way loses none of them; each e-mail is sent once however often it is queued."""
+    with transaction.atomic():
+        for pk in notification_ids:
+            outbox.task_enqueue(task=send_notification_email, args=[pk])
     return len(notification_ids)

@@ -46,12 +46,12 @@ def send_survey_email(invitation_id: int, reminder: bool = False) -> bool:
     )
     if invitation is None or not invitation.email or hasattr(invitation, "response"):
         return False
-    if not reminder:
-        # Claim the first sending; a retried or duplicated task finds it claimed and sends nothing.
-        if not Invitation.objects.filter(pk=invitation.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        ):
-            return False
+    # Claim the sending; a retried or duplicated task finds it claimed and sends nothing.
+    claim = "reminder_emailed_at" if reminder else "emailed_at"
+    if not Invitation.objects.filter(pk=invitation.pk, **{f"{claim}__isnull": True}).update(
+        **{claim: timezone.now()}
+    ):
+        return False
     questionnaire = invitation.campaign.questionnaire
     link = surveys.invitation_link(invitation)
     expires = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d")
@@ -92,8 +92,7 @@ def send_survey_email(invitation_id: int, reminder: bool = False) -> bool:
             from_email=None,
             recipient_list=[invitation.email],
         )
-    except OSError:
-        if not reminder:  # release the claim so that the retry sends it
-            Invitation.objects.filter(pk=invitation.pk).update(emailed_at=None)
+    except OSError:  # release the claim so that the retry sends it
+        Invitation.objects.filter(pk=invitation.pk).update(**{claim: None})
         raise
     return True

@@ -251,6 +251,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("link expires"))
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    # Claimed by the reminder e-mail task, so that a message delivered twice sends one reminder.
+    reminder_emailed_at = models.DateTimeField(_("reminder e-mailed"), null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

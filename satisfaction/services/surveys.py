@@ -480,9 +480,12 @@ def campaign_run(*, campaign: Campaign, now: datetime, email: bool = True) -> li
         invitations = list(Invitation.objects.filter(campaign=campaign, round_on=round_on))
         to_mail = [i.pk for i in invitations if email and i.email and i.emailed_at is None]
         if to_mail:
+            from outbox import services as outbox
+
             from ..tasks import send_survey_email
 
-            transaction.on_commit(lambda: [send_survey_email.delay(pk) for pk in to_mail])
+            for pk in to_mail:
+                outbox.task_enqueue(task=send_survey_email, args=[pk])
     return invitations
 
 
@@ -553,6 +556,8 @@ def send_reminders(*, now: datetime) -> int:
     campaign's author how many to send their link again. Returns the reminders e-mailed."""
     from django.urls import reverse
 
+    from outbox import services as outbox
+
     from ..tasks import send_survey_email
 
     sent = 0
@@ -562,7 +567,7 @@ def send_reminders(*, now: datetime) -> int:
         if not Invitation.objects.filter(pk=invitation.pk, reminded_at__isnull=True).update(reminded_at=now):
             continue
         if invitation.email and invitation.emailed_at is not None:
-            transaction.on_commit(lambda pk=invitation.pk: send_survey_email.delay(pk, reminder=True))
+            outbox.task_enqueue(task=send_survey_email, args=[invitation.pk], kwargs={"reminder": True})
             sent += 1
         elif not invitation.email:
             by_hand.setdefault(invitation.campaign_id, []).append(invitation)
