@@ -1,0 +1,45 @@
+"""Error answers: JSON in the contract's format under /api/ (and for the health probes), pages elsewhere.
+
+DRF answers the errors it raises itself; these handlers cover the rest: an unknown API address (404), a body
+Django refuses before DRF sees it (400), and any exception nobody caught (500), whose answer carries the request's
+id as it appears in the log next to the traceback.
+"""
+
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+from .logs import current_request_id
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("The request could not be understood.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    request_id = current_request_id()
+    if _wants_json(request):
+        detail = _("A server error occurred; it has been logged with the id %(id)s.") % {"id": request_id}
+        return JsonResponse({"detail": detail, "request_id": request_id}, status=500)
+    # The page needs nothing that could fail again: no context processors, no database.
+    html = loader.get_template("500.html").render({"request_id": request_id})
+    return HttpResponseServerError(html)
