@@ -40,6 +40,16 @@ app.conf.beat_schedule = {
         "task": "dashboard.tasks.refresh_totals",
         "schedule": crontab(minute="*/10"),
     },
+    # Every minute: the scheduler's pulse (/readyz and the dashboard say when it stops) and the outbox relay,
+    # which publishes work queued while the broker was down (both cheap when there is nothing to do).
+    "health-beat-tick": {
+        "task": "health.tasks.beat_tick",
+        "schedule": crontab(),
+    },
+    "outbox-relay": {
+        "task": "outbox.tasks.relay",
+        "schedule": crontab(),
+    },
     # Hourly: overdue complaints go to the area manager, then to the station master.
     "satisfaction-complaint-escalation": {
         "task": "satisfaction.tasks.escalate_overdue_complaints",

@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "outbox",
+    "health",
     "accounts",
     "pipeline",
     "visits",
@@ -40,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "health.middleware.ProbeMiddleware",
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,7 +81,17 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            # A kept connection is checked before reuse, so a database restart costs no request an error.
+            conn_health_checks=True,
+        )
+    }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # An unreachable database host fails a request (and /readyz) in seconds instead of hanging it.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     RUN_DIR.mkdir(exist_ok=True)
     DATABASES = {
@@ -100,7 +115,14 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage is a cache miss, not an error (config/cache.py); short time-outs keep it cheap.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     # Celery's filesystem transport needs no server: producer and worker exchange messages through a folder.
     _broker_dir = RUN_DIR / "broker"
@@ -123,6 +145,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
+# Work queued from requests goes through the outbox (outbox/services.py); beat's tick shows the scheduler runs.
+BEAT_LATE_MINUTES = env_int("BEAT_LATE_MINUTES", 5)  # /readyz answers 503, the dashboard warns, past this
 
 # --- Auth ----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -287,10 +311,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every record carries the request's id (config/logs.py); LOG_FORMAT=json writes each as one JSON object.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The request log (config/logs.py) has the status, duration, user and id; Django's own line is redundant.
+        "django.server": {"level": "WARNING"},
+    },
 }
+# Workers and beat log through the same handlers (and so in JSON too) instead of Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -29,6 +29,11 @@ urlpatterns = [
     path("", include("quota.urls")),
     path("", include("satisfaction.urls")),
     path("", include("dashboard.urls")),
+    path("", include("health.urls")),
 ]
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -39,6 +39,8 @@ def evaluate_station(station_id: int, through: str) -> list[dict]:
     if station is None:
         return []
     results = evaluate_station_through(station=station, through=datetime.date.fromisoformat(through))
+    # The evaluation's own pulse for /readyz: the time it finished, whatever it found to do.
+    heartbeat_record(name=QUOTA_EVALUATION, at=timezone.now())
     return [schedule.describe(result) for result in results]
 
 
