@@ -16,6 +16,8 @@ import re
 import time
 import uuid
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.utils.functional import SimpleLazyObject, empty
 
 HEADER = "X-Request-ID"
@@ -56,26 +58,29 @@ class RequestLogMiddleware:
         incoming = request.headers.get(HEADER, "")
         request_id = incoming if _ACCEPTED.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _current.set(request_id)
+        # Kept until the response is closed: Django logs 4xx answers after the middleware has returned.
+        _current.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response[HEADER] = request_id
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            logger.info(
-                "%s %s %s %sms",
-                request.method,
-                request.path,
-                response.status_code,
-                duration_ms,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": duration_ms,
-                    "user_id": _user_id(request),
-                },
-            )
-            return response
-        finally:
-            _current.reset(token)
+        response = self.get_response(request)
+        response[HEADER] = request_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        logger.info(
+            "%s %s %s %sms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": _user_id(request),
+            },
+        )
+        return response
+
+
+@receiver(request_finished)
+def _forget_request_id(**kwargs):
+    _current.set("-")

@@ -332,6 +332,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Only the root's handler: Django's default ones would print its records a second time, unformatted.
+        "django": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         # The request log (config/logs.py) has the status, duration, user and id; Django's own line is redundant.
         "django.server": {"level": "WARNING"},

@@ -34,7 +34,9 @@ class Message(models.Model):
         verbose_name_plural = _("outbox messages")
         ordering = ["pk"]
         # The relay reads the unpublished messages oldest first; published ones are most of the table.
-        indexes = [models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished")]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished")
+        ]
 
     def __str__(self):
         return f"{self.task}{tuple(self.args)}"

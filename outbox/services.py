@@ -40,7 +40,9 @@ def task_enqueue(*, task: Task, args: list | tuple = (), kwargs: dict | None = N
 def _claim(message_id: int, now: datetime.datetime) -> bool:
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     return bool(
-        Message.objects.filter(free, pk=message_id, published_at__isnull=True).update(claimed_until=now + CLAIM)
+        Message.objects.filter(free, pk=message_id, published_at__isnull=True).update(
+            claimed_until=now + CLAIM
+        )
     )
 
 
@@ -83,7 +85,9 @@ def message_relay(*, now: datetime.datetime, limit: int = 1000) -> int:
     for message_id in waiting.values_list("pk", flat=True)[:limit]:
         if message_publish(message_id=message_id):
             published += 1
-        elif Message.objects.filter(pk=message_id, published_at__isnull=True, claimed_until__isnull=True).exists():
+        elif Message.objects.filter(
+            pk=message_id, published_at__isnull=True, claimed_until__isnull=True
+        ).exists():
             break  # refused by the broker, not taken by another publisher
     return published
 
@@ -91,6 +95,9 @@ def message_relay(*, now: datetime.datetime, limit: int = 1000) -> int:
 def oldest_waiting(*, now: datetime.datetime) -> datetime.timedelta | None:
     """How long the oldest unpublished message has waited, or None when nothing waits."""
     created = (
-        Message.objects.filter(published_at__isnull=True).order_by("pk").values_list("created_at", flat=True).first()
+        Message.objects.filter(published_at__isnull=True)
+        .order_by("pk")
+        .values_list("created_at", flat=True)
+        .first()
     )
     return None if created is None else max(now - created, datetime.timedelta(0))
