@@ -13,9 +13,14 @@ from rest_framework.views import APIView
 
 from accounts.models import Station
 
-from . import access, figures
+from . import access, figures, jobs
 from .periods import PeriodKind, parse_period
-from .serializers import NoticeSerializer, ProvinceDashboardSerializer, StationDashboardSerializer
+from .serializers import (
+    NoticeSerializer,
+    ProvinceDashboardSerializer,
+    ScheduledJobsSerializer,
+    StationDashboardSerializer,
+)
 
 PERIOD_PARAMETERS = [
     OpenApiParameter(
@@ -61,7 +66,8 @@ class StationDashboardView(APIView):
         station, area = access.dashboard_scope(request.user, **_scope_ids(request))
         period = parse_period(request.query_params, today=station.local_date())
         _key, data = figures.cached_station_figures(station=station, area=area, period=period)
-        return Response(data)
+        late = jobs.scheduled_jobs(station=station, now=timezone.now())
+        return Response({**data, "scheduled_jobs": ScheduledJobsSerializer(late).data})
 
 
 class ProvinceDashboardView(APIView):

@@ -127,6 +127,17 @@ class SatisfactionSerializer(serializers.Serializer):
     open_warnings = serializers.IntegerField(help_text="Service-quality warnings not cleared.")
 
 
+class ScheduledJobsSerializer(serializers.Serializer):
+    late = serializers.BooleanField(
+        help_text="Beat has stopped, or this station's daily evaluation is overdue."
+    )
+    beat_late = serializers.BooleanField(help_text="The scheduler has not run for BEAT_LATE_MINUTES.")
+    beat_last_tick = serializers.DateTimeField(allow_null=True)
+    evaluation_pending_day = serializers.DateField(
+        allow_null=True, help_text="The finished day whose evaluation is overdue, if any."
+    )
+
+
 class StationDashboardSerializer(serializers.Serializer):
     station = StationRefSerializer()
     area = _Named(allow_null=True)
@@ -147,6 +158,9 @@ class StationDashboardSerializer(serializers.Serializer):
     contracts = ContractsSerializer()
     return_visits = ReturnVisitsSerializer()
     satisfaction = SatisfactionSerializer()
+    scheduled_jobs = ScheduledJobsSerializer(
+        help_text="Read live: whether the jobs behind the figures are late."
+    )
 
 
 class StationRankSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import HQ_ROLES, Role, Station
 
-from . import access, figures, versions, workbook
+from . import access, figures, jobs, versions, workbook
 from .periods import PeriodForm, PeriodKind, parse_period
 
 
@@ -42,6 +42,7 @@ def _render_station(request, station, area):
     if period is None:
         return render(request, "dashboard/station.html", context, status=400)
     key, data = figures.cached_station_figures(station=station, area=area, period=period)
+    context["jobs"] = jobs.scheduled_jobs(station=station, now=timezone.now())
     params = request.GET.copy()
     params.pop("station", None)
     params.pop("area", None)
