@@ -308,6 +308,11 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "satisfaction.models.surveys.CampaignStatus",
         "SurveyResponseChannelEnum": "satisfaction.models.surveys.ResponseChannel",
         "IndicatorReadingSourceEnum": "satisfaction.models.indicators.ReadingSource",
+        # /healthz and /readyz (health/views.py)
+        "LivenessStatusEnum": ["ok"],
+        "ReadinessStatusEnum": ["ok", "degraded", "down"],
+        "CheckStatusEnum": ["ok", "down"],
+        "JobCheckStatusEnum": ["ok", "late", "unknown"],
     },
 }
 
