@@ -8,7 +8,7 @@ from accounts import views as accounts_views
 
 api_v1 = [
     path("", include("accounts.api_urls")),
-    path("", include("pipeline.api_urls")),
+    path("", include("pipeline.api.urls")),
     path("", include("visits.api_urls")),
     path("", include("quota.api_urls")),
     path("", include("satisfaction.api_urls")),

@@ -12,12 +12,12 @@ from django.utils import timezone
 from accounts.models import QUOTA_ROLES, Role
 from quota.tallies import record_leads
 
-from . import leads as services
-from . import screening
 from .models import ClientCompetitorVolume, Competitor, Lead, LeadCompetitor, LeadEvent
 from .models.clients import CompanyType, ContactRole, Source
 from .models.leads import LeadAction, RejectReason
-from .normalize import normalize_company_name, normalize_phone
+from .services import leads as services
+from .services import screening
+from .services.normalize import normalize_company_name, normalize_phone
 
 DAYS_BACK = 28
 PLACES = ["浦东", "陆家嘴", "张江", "金桥", "川沙", "北蔡", "花木", "洋泾"]

@@ -12,7 +12,6 @@ from accounts.models import Role
 from visits import services as visits
 from visits.models import Outcome, VisitKind
 
-from . import screening, steps, transitions
 from .models import (
     Client,
     Competitor,
@@ -25,6 +24,7 @@ from .models import (
 )
 from .models.clients import CompanyType, ContactRole
 from .models.loop import LOOP, DropReason, Stage
+from .services import screening, steps, transitions
 
 # Where the demo clients end up (share of those in screening); the rest stay in screening.
 TARGETS = [

@@ -1,7 +1,7 @@
 # Pages of steps 1-2: capture, leads, review queue, clients list, screening, import/export.
 from django.urls import path
 
-from . import views_leads as v
+from .views import leads as v
 
 urlpatterns = [
     path("leads/", v.lead_list, name="lead_list"),

@@ -1,7 +1,7 @@
 # Pages of steps 3-10: client page and timeline, kanban, funnel, step records.
 from django.urls import path
 
-from . import views_loop as v
+from .views import loop as v
 
 urlpatterns = [
     path("clients/<int:pk>/", v.client_detail, name="client_detail"),

@@ -3,9 +3,9 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import leads as services
 from .models import Lead
 from .models.leads import LeadStatus
+from .services import leads as services
 
 
 def home(request) -> str | None:

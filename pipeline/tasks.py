@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import importing
+from .services import importing
 
 
 @shared_task(acks_late=True)

@@ -19,7 +19,7 @@ from .models import (
     TrialShipment,
 )
 from .models.loop import Stage
-from .timeline import TimelineEntry
+from .selectors.timeline import TimelineEntry
 
 
 def _who(user) -> str:

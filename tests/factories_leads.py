@@ -6,7 +6,7 @@ from django.utils import timezone
 from PIL import Image
 
 from pipeline.models import Client, ClientCompetitorVolume, ClientContact, Competitor, Lead
-from pipeline.normalize import normalize_company_name, normalize_phone
+from pipeline.services.normalize import normalize_company_name, normalize_phone
 from tests.factories import UserFactory
 
 

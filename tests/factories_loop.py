@@ -7,10 +7,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from pipeline import steps, transitions
 from pipeline.models import Client, ClientContact
 from pipeline.models.clients import CompanyType, ContactRole
 from pipeline.models.loop import LOOP, Stage
+from pipeline.services import steps, transitions
 from visits import services as visit_services
 from visits.models import Outcome, VisitKind, VisitPlan, VisitRecord
 

@@ -8,8 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from dashboard import versions
-from pipeline import transitions
 from pipeline.models import Client, Lead
+from pipeline.services import transitions
 from quota.models import FlagStatus, QuotaFlag, QuotaSettings, StationDay
 from quota.services import flag_investigate
 from quota.tallies import record_uncounted

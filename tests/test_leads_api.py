@@ -271,7 +271,7 @@ def test_review_queue_endpoint_lists_submitted_leads_oldest_first(org, api_as, d
 
 
 def test_lead_detail_has_contacts_competitors_photos_and_history(org, api_as, django_assert_max_num_queries):
-    from pipeline import leads as services
+    from pipeline.services import leads as services
 
     lead, _ = services.lead_submit(
         by=org.courier,
@@ -289,7 +289,7 @@ def test_lead_detail_has_contacts_competitors_photos_and_history(org, api_as, dj
 
 
 def test_accept_return_reject_through_the_api(org, api_as):
-    from pipeline import leads as services
+    from pipeline.services import leads as services
 
     a, b, c = (
         services.lead_submit(by=org.courier, data=lead_data(contact_phone=phone_for(n)))[0] for n in range(3)
@@ -402,7 +402,7 @@ def test_client_list_has_the_contract_fields_and_constant_queries(org, api_as, d
 
 
 def test_client_list_filters_by_signal_and_sorts_by_priority(org, api_as):
-    from pipeline import screening
+    from pipeline.services import screening
 
     referral = ClientFactory(area=org.a1, source="referral", outbound_monthly=100)
     inbound_only = ClientFactory(area=org.a1, inbound_monthly=500, outbound_monthly=0)

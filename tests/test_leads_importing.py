@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from pipeline import importing
 from pipeline.models import Client, ClientContact, ImportJob, Lead, LeadCompetitor, LeadEvent
+from pipeline.services import importing
 from quota.models import DailyTally
 from tests.factories_leads import ClientContactFactory, ClientFactory, LeadFactory, phone_for
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
 
-from pipeline.api_leads import LeadListSerializer, LeadPagination
+from pipeline.api.leads import LeadListSerializer, LeadPagination
 from pipeline.models import Lead
 from pipeline.models.leads import LeadStatus, RejectReason
 from tests.factories_leads import ClientFactory, LeadFactory

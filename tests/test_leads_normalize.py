@@ -1,7 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from pipeline.normalize import display_phone, normalize_company_name, normalize_phone, try_normalize_phone
+from pipeline.services.normalize import (
+    display_phone,
+    normalize_company_name,
+    normalize_phone,
+    try_normalize_phone,
+)
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import translation
 
-from pipeline import screening
 from pipeline.models import Client, ScreeningSettings
+from pipeline.services import screening
 from tests.factories_leads import ClientContactFactory, ClientFactory, volume
 
 pytestmark = pytest.mark.django_db

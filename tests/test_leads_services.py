@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from accounts.models import Notification
-from pipeline import leads as services
 from pipeline.models import (
     Client,
     ClientCompetitorVolume,
@@ -22,6 +21,7 @@ from pipeline.models import (
     StageChange,
 )
 from pipeline.models.leads import LeadStatus
+from pipeline.services import leads as services
 from quota.models import DailyTally
 from tests.factories_leads import (
     ClientContactFactory,

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pipeline import importing
 from pipeline.models import ImportJob, Lead
+from pipeline.services import importing
 from pipeline.tasks import run_import_job
 from quota.models import DailyTally
 from tests.factories_leads import phone_for

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pipeline import leads as services
 from pipeline.models import Client, Competitor, Lead, LeadPhoto
+from pipeline.services import leads as services
 from quota.models import DailyTally
 from tests.factories_leads import (
     ClientContactFactory,
@@ -191,7 +191,7 @@ def test_the_marketers_home_page_shows_the_queue_size(org, client):
 def test_client_pages_screening_and_visit_plan(org, client):
     c = ClientFactory(area=org.a1, outbound_monthly=600, inbound_monthly=900, source="referral")
     volume(c, "SF", 900)
-    from pipeline import screening
+    from pipeline.services import screening
 
     screening.refresh(c)
     client.force_login(org.marketer)
@@ -254,7 +254,7 @@ def test_new_client_form_creates_a_client_with_a_contact_and_volumes(org, client
 
 def test_screening_settings_page_changes_the_price_and_recomputes(org, client):
     c = ClientFactory(area=org.a1, outbound_monthly=1000)
-    from pipeline import screening
+    from pipeline.services import screening
 
     screening.refresh(c)
     client.force_login(org.station_master)

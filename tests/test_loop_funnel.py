@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from pipeline import transitions
-from pipeline.funnel import funnel
 from pipeline.models import Client
 from pipeline.models.loop import Stage
+from pipeline.selectors.funnel import funnel
+from pipeline.services import transitions
 from tests.factories_loop import LoopClientFactory, walk_to
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from pipeline import steps
 from pipeline.models import (
     Client,
     ClientCompetitorVolume,
@@ -26,6 +25,7 @@ from pipeline.models import (
     TrialShipment,
 )
 from pipeline.models.loop import Stage
+from pipeline.services import steps
 from tests.factories_loop import LoopClientFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import translation
 
-from pipeline import transitions
 from pipeline.models import Client, StageChange
 from pipeline.models.loop import LOOP, DropReason, Stage
+from pipeline.services import transitions
 from tests.factories_loop import LoopClientFactory, satisfy_gate, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_a_gate_with_a_proposal_but_no_quote_lines_stays_closed(org):
 
 
 def test_trial_shipment_without_results_keeps_the_gate_closed(org):
-    from pipeline import steps
+    from pipeline.services import steps
 
     client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.TRIAL_SHIPMENT)
     steps.trial_shipment_create(

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from health.services import BEAT, heartbeat_record
 from outbox.models import Message
-from pipeline import importing
 from pipeline.models import ImportJob, Lead
+from pipeline.services import importing
 from tests.factories_leads import phone_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

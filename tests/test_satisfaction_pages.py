@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from accounts.views import _panels
-from pipeline.timeline import timeline_for
+from pipeline.selectors.timeline import timeline_for
 from satisfaction.models import (
     Campaign,
     Complaint,

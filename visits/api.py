@@ -10,9 +10,9 @@ from rest_framework.response import Response
 
 from accounts.permissions import RolePermission
 from config.api import JSONParser
-from pipeline.api_loop import PersonField, VisibleClientField
+from pipeline.api.loop import PersonField, VisibleClientField
 from pipeline.models import ClientContact
-from pipeline.transitions import LOOP_ROLES
+from pipeline.services.transitions import LOOP_ROLES
 
 from . import services
 from .models import Outcome, VisitKind, VisitPhoto, VisitPlan, VisitRecord

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from pipeline.models import Client, ClientContact
 from pipeline.models.loop import Stage
-from pipeline.transitions import LOOP_ROLES
+from pipeline.services.transitions import LOOP_ROLES
 
 from .models import Outcome, VisitKind
 

@@ -3,7 +3,7 @@ requests for a superior to come along."""
 
 from django.template.loader import render_to_string
 
-from pipeline.transitions import LOOP_ROLES
+from pipeline.services.transitions import LOOP_ROLES
 
 from . import services
 from .models import PlanStatus, VisitPlan

@@ -16,7 +16,7 @@ from accounts.models import HQ_ROLES, Role, Station, User
 from accounts.services import notify
 from pipeline.models import Client
 from pipeline.models.loop import Stage
-from pipeline.steps import require_actor
+from pipeline.services.steps import require_actor
 
 from .models import (
     Outcome,

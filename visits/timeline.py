@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from pipeline.timeline import TimelineEntry
+from pipeline.selectors.timeline import TimelineEntry
 
 from .models import PlanStatus, VisitPlan, VisitRecord
 

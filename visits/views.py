@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Area, User
 from accounts.permissions import role_required
 from pipeline.models import Client
-from pipeline.transitions import LOOP_ROLES
+from pipeline.services.transitions import LOOP_ROLES
 
 from . import services
 from .forms import DecisionForm, PlanForm, RecordForm

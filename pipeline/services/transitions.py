@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 
-from .models import Client, ClientContact, StageChange
-from .models.clients import ContactRole
-from .models.loop import LOOP, DropReason, Stage
+from ..models import Client, ClientContact, StageChange
+from ..models.clients import ContactRole
+from ..models.loop import LOOP, DropReason, Stage
 
 # Who may move clients (and write the records of steps 3-10). Couriers collect; they do not drive the loop.
 LOOP_ROLES = frozenset(

@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, User
 
-from . import screening
-from .leads import LEAD_FIELDS
-from .models import Client, Competitor, Lead
-from .models.clients import CompanyType, ContactRole, Difficulty, Source
-from .models.imports import ImportKind
-from .models.leads import LeadStatus, RejectReason
-from .models.loop import Stage
+from ..models import Client, Competitor, Lead
+from ..models.clients import CompanyType, ContactRole, Difficulty, Source
+from ..models.imports import ImportKind
+from ..models.leads import LeadStatus, RejectReason
+from ..models.loop import Stage
+from ..services import screening
+from ..services.leads import LEAD_FIELDS
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0"}
 
@@ -253,7 +253,7 @@ class ClientFilterForm(forms.Form):
         if self.is_valid():
             cd = self.cleaned_data
             if cd.get("q"):
-                from .api_leads import ClientFilter
+                from ..api.leads import ClientFilter
 
                 qs = ClientFilter().search(qs, "q", cd["q"])
             if cd.get("stage"):

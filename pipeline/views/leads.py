@@ -20,12 +20,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, Station
 from accounts.permissions import role_required
 
-from . import forms, importing, screening
-from . import leads as services
-from .models import Client, ClientCompetitorVolume, ClientMerge, Competitor, ImportJob, Lead
-from .models.imports import ImportKind, ImportStatus
-from .models.leads import LeadStatus, RejectReason
-from .models.loop import Stage
+from ..forms import leads as forms
+from ..models import Client, ClientCompetitorVolume, ClientMerge, Competitor, ImportJob, Lead
+from ..models.imports import ImportKind, ImportStatus
+from ..models.leads import LeadStatus, RejectReason
+from ..models.loop import Stage
+from ..services import importing, screening
+from ..services import leads as services
 
 PAGE_SIZE = 50
 QUEUE_PAGE = 200  # a day's review at most; the count above says when there are more
@@ -543,7 +544,7 @@ def client_merge(request, pk):
     visible = Client.objects.visible_to(request.user).active().exclude(pk=client.pk).select_related("area")
     q = (request.GET.get("q") or "").strip()
     if q:
-        from .api_leads import ClientFilter
+        from ..api.leads import ClientFilter
 
         candidates = ClientFilter().search(visible, "q", q)[:20]
     else:

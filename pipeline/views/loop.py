@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import Area, User
 from accounts.permissions import role_required
 
-from . import forms_loop as forms
-from . import steps, transitions
-from .funnel import funnel
-from .models import Client, Contract, Proposal, StageChange, TrialShipment
-from .models.loop import LOOP, DropReason, Stage
-from .screening import client_profile_context
-from .timeline import timeline_for
+from ..forms import loop as forms
+from ..models import Client, Contract, Proposal, StageChange, TrialShipment
+from ..models.loop import LOOP, DropReason, Stage
+from ..selectors.funnel import funnel
+from ..selectors.timeline import timeline_for
+from ..services import steps, transitions
+from ..services.screening import client_profile_context
 
 LOOP_ROLES = tuple(transitions.LOOP_ROLES)
 KANBAN_CARDS_PER_COLUMN = 50

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import HQ_ROLES, Role, User
 
-from . import screening, transitions
-from .models import (
+from ..models import (
     Client,
     ClientCompetitorVolume,
     ClientContact,
@@ -32,8 +31,9 @@ from .models import (
     Survey,
     TrialShipment,
 )
-from .models.clients import ContactRole, RelationshipStage, Tier
-from .models.loop import CONTROLLABLE_CAUSES, OpportunityStatus, ProposalStatus, Stage
+from ..models.clients import ContactRole, RelationshipStage, Tier
+from ..models.loop import CONTROLLABLE_CAUSES, OpportunityStatus, ProposalStatus, Stage
+from . import screening, transitions
 from .normalize import normalize_phone
 
 # Who may hand a client to another owner: the managers above the owner, and the owner themself.
@@ -83,7 +83,7 @@ def survey_record(
     """Record a survey. `contacts` are new contacts (name, title, phone, role); `competitor_volumes` are
     (competitor, parcels per month) pairs heard this month."""
     require_actor(by, client)
-    from .models.clients import CompanyType
+    from ..models.clients import CompanyType
 
     if company_type not in CompanyType.values:
         raise ValidationError({"company_type": _("Choose the company type.")})

@@ -1,7 +1,7 @@
 # API of steps 1-2: leads, clients, competitors, imports.
 from rest_framework.routers import SimpleRouter
 
-from . import api_leads
+from . import leads as api_leads
 
 router = SimpleRouter()
 router.register("leads", api_leads.LeadViewSet, basename="lead")

@@ -3,8 +3,7 @@ read, and the competitors list and per-station screening prices are edited."""
 
 from django.contrib import admin
 
-from .admin_loop import move_clients  # also registers the step records of steps 3-10
-from .models import (
+from ..models import (
     Client,
     ClientCompetitorVolume,
     ClientContact,
@@ -18,6 +17,7 @@ from .models import (
     LeadPhoto,
     ScreeningSettings,
 )
+from .loop import move_clients  # also registers the step records of steps 3-10
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -120,7 +120,7 @@ class ScreeningSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["updated_by", "updated_at"]
 
     def save_model(self, request, obj, form, change):
-        from .screening import screening_settings_update
+        from ..services.screening import screening_settings_update
 
         screening_settings_update(
             by=request.user, station=obj.station, average_parcel_price=obj.average_parcel_price

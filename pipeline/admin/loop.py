@@ -9,8 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import transitions
-from .models import (
+from ..models import (
     Contract,
     Evaluation,
     NeedsAnalysis,
@@ -24,7 +23,8 @@ from .models import (
     Survey,
     TrialShipment,
 )
-from .models.loop import DropReason, Stage
+from ..models.loop import DropReason, Stage
+from ..services import transitions
 
 
 class MoveForm(forms.Form):

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Station
 
-from .models import Client, ClientCompetitorVolume, ClientMerge, ScreeningSettings
-from .models.clients import CompanyType, ContactRole, Difficulty, Source
+from ..models import Client, ClientCompetitorVolume, ClientMerge, ScreeningSettings
+from ..models.clients import CompanyType, ContactRole, Difficulty, Source
 
 # Yuan per parcel when neither the station (ScreeningSettings) nor settings.AVERAGE_PARCEL_PRICE says otherwise.
 DEFAULT_AVERAGE_PARCEL_PRICE = Decimal("8.00")
@@ -355,7 +355,7 @@ def client_profile_context(client: Client) -> dict:
         "contacts": contacts,
     }
     result = assess(client)
-    from .models import LeadPhoto
+    from ..models import LeadPhoto
 
     photos = list(
         LeadPhoto.objects.filter(lead__client=client).select_related("lead").order_by("-uploaded_at")[:12]

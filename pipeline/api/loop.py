@@ -16,8 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import RolePermission
 
-from . import steps, transitions
-from .models import (
+from ..models import (
     Client,
     Competitor,
     Contract,
@@ -33,8 +32,9 @@ from .models import (
     Survey,
     TrialShipment,
 )
-from .models.clients import CompanyType, ContactRole, RelationshipStage, Tier
-from .models.loop import DropReason, OpportunityStatus, ProposalStatus, Stage
+from ..models.clients import CompanyType, ContactRole, RelationshipStage, Tier
+from ..models.loop import DropReason, OpportunityStatus, ProposalStatus, Stage
+from ..services import steps, transitions
 
 # --- Fields ----------------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api_loop
+from . import loop as api_loop
 
 router = SimpleRouter()
 router.register("stage-changes", api_loop.StageChangeViewSet, basename="stage-change")

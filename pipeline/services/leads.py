@@ -19,8 +19,7 @@ from accounts.models import Area, Role, User
 from accounts.services import notify
 from quota.tallies import record_leads, record_uncounted
 
-from . import screening
-from .models import (
+from ..models import (
     Client,
     ClientCompetitorVolume,
     ClientContact,
@@ -32,9 +31,10 @@ from .models import (
     LeadEvent,
     LeadPhoto,
 )
-from .models.clients import ContactRole
-from .models.leads import OPEN_STATUSES, LeadAction, LeadStatus, RejectReason
-from .models.loop import Proposal, Stage
+from ..models.clients import ContactRole
+from ..models.leads import OPEN_STATUSES, LeadAction, LeadStatus, RejectReason
+from ..models.loop import Proposal, Stage
+from . import screening
 from .normalize import normalize_company_name, normalize_phone
 
 # Who may submit leads; executives only read.

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Case, Count, F, IntegerField, Max, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
-from .models import StageChange
-from .models.loop import LOOP, DropReason, Stage
+from ..models import StageChange
+from ..models.loop import LOOP, DropReason, Stage
 
 
 def _ordinal(field_name: str) -> Case:

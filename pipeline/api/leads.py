@@ -30,9 +30,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from accounts.models import Area, Station, User
 from config.api import JSONParser, Pagination
 
-from . import importing, screening
-from . import leads as services
-from .models import (
+from ..models import (
     Client,
     ClientCompetitorVolume,
     ClientContact,
@@ -45,10 +43,12 @@ from .models import (
     LeadPhoto,
     ScreeningSettings,
 )
-from .models.clients import CompanyType, ContactRole, Difficulty, Source
-from .models.imports import ImportKind
-from .models.leads import LeadStatus, RejectReason
-from .models.loop import Stage
+from ..models.clients import CompanyType, ContactRole, Difficulty, Source
+from ..models.imports import ImportKind
+from ..models.leads import LeadStatus, RejectReason
+from ..models.loop import Stage
+from ..services import importing, screening
+from ..services import leads as services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -664,7 +664,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def duplicates(self, request):
         """What already exists with this phone number or company name (the capture form asks while typing)."""
-        from .normalize import normalize_company_name, try_normalize_phone
+        from ..services.normalize import normalize_company_name, try_normalize_phone
 
         name = (request.query_params.get("company_name") or "")[:200]
         phone = (request.query_params.get("contact_phone") or "")[:40]
@@ -924,7 +924,7 @@ class ClientFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        from .normalize import normalize_company_name, try_normalize_phone
+        from ..services.normalize import normalize_company_name, try_normalize_phone
 
         q = Q(name__icontains=value) | Q(address__icontains=value)
         folded = normalize_company_name(value)

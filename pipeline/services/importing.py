@@ -29,9 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from accounts.models import Area, Role, User
 
-from . import leads as lead_services
-from . import screening
-from .models import (
+from ..models import (
     Client,
     ClientCompetitorVolume,
     ClientContact,
@@ -41,9 +39,11 @@ from .models import (
     LeadCompetitor,
     LeadEvent,
 )
-from .models.clients import CompanyType, ContactRole, Source
-from .models.imports import ImportKind, ImportStatus
-from .models.leads import LeadAction
+from ..models.clients import CompanyType, ContactRole, Source
+from ..models.imports import ImportKind, ImportStatus
+from ..models.leads import LeadAction
+from . import leads as lead_services
+from . import screening
 
 # Above this many rows an import runs as a background task with a progress bar.
 SYNC_MAX_ROWS = 300
@@ -950,7 +950,7 @@ def import_start(*, job: ImportJob, by: User, mapping: dict | None = None) -> Im
         return run_import(job_id=job.pk)
     from outbox import services as outbox
 
-    from .tasks import run_import_job
+    from ..tasks import run_import_job
 
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(status=ImportStatus.QUEUED)
     job.status = ImportStatus.QUEUED

@@ -1,0 +1,1 @@
+from . import leads, loop  # noqa: F401  (each registers its models with the admin site)

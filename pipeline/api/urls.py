@@ -1,0 +1,3 @@
+from . import leads_urls, loop_urls
+
+urlpatterns = [*leads_urls.urlpatterns, *loop_urls.urlpatterns]
