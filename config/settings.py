@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "quota",
     "satisfaction",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

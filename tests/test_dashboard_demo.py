@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Count, Q, Sum
 
 from accounts.models import Station
-from dashboard import demo_large
+from demo import province as demo_large
 from pipeline.models import Client, Lead
 from quota.models import DailyTally, QuotaFlag, StationDay
 

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.db.models import Count
 
-from accounts.demo import seed_small_org
 from accounts.models import QUOTA_ROLES
-from pipeline import demo
+from demo import leads as demo
+from demo.organisation import seed_small_org
 from pipeline.models import Client, ClientCompetitorVolume, Lead
 from quota.models import DailyTally
 

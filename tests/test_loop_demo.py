@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from pipeline import demo_loop
+from demo import loop as demo_loop
+from demo import visits as visits_demo
 from pipeline.models import Client, StageChange
 from pipeline.models.loop import LOOP, Stage
 from tests.factories_loop import LoopClientFactory
-from visits import demo as visits_demo
 from visits.models import SuperiorStatus, VisitPlan
 
 pytestmark = pytest.mark.django_db

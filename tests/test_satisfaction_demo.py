@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 import time_machine
 
+from demo import satisfaction as demo
 from pipeline.models import Client
-from satisfaction import demo
 from satisfaction.health import low_health
 from satisfaction.models import (
     Campaign,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .models import Area, Company, Role, Station, User
+from accounts.models import Area, Company, Role, Station, User
 
 DEMO_PASSWORD = "lantou-demo"
 

@@ -20,15 +20,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import Area, Company, Role, Station, User
+from dashboard import rollup
+from demo.organisation import DEMO_PASSWORD
 from pipeline.models import Client, ClientCompetitorVolume, Competitor, Lead, StageChange
 from pipeline.models.loop import LOOP, Contract, Stage
 from quota.calendar import entry_for
 from quota.models import DailyTally, QuotaFlag, QuotaSettings, StationDay
 from visits.models import VisitPlan, VisitRecord
-
-from . import rollup
 
 
 @dataclass(frozen=True)

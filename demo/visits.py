@@ -8,9 +8,8 @@ from django.utils import timezone
 from accounts.models import Role
 from pipeline.models import Client
 from pipeline.models.loop import Stage
-
-from . import services
-from .models import VisitKind, VisitPlan
+from visits import services
+from visits.models import VisitKind, VisitPlan
 
 
 def seed(org, *, scale, today, rng) -> None:

@@ -5,16 +5,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accounts.demo import DEMO_PASSWORD, SMALL_PEOPLE, seed_small_org
 from accounts.models import Station, User
+from demo.organisation import DEMO_PASSWORD, SMALL_PEOPLE, seed_small_org
 
 # Each app adds its demo history for the organisation: a callable (org, *, scale, today, rng).
 APP_SEEDERS = [
-    "pipeline.demo.seed",
-    "pipeline.demo_loop.seed",
-    "visits.demo.seed",
-    "quota.demo.seed",
-    "satisfaction.demo.seed",
+    "demo.leads.seed",
+    "demo.loop.seed",
+    "demo.visits.seed",
+    "demo.quota.seed",
+    "demo.satisfaction.seed",
 ]
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             self._print_logins()
             return
         try:
-            seeder = import_string(f"dashboard.demo_large.seed_{scale}")
+            seeder = import_string(f"demo.province.seed_{scale}")
         except ImportError:
             raise CommandError(f"--scale {scale} is not available in this build.") from None
         seeder(stdout=self.stdout, seed=seed)

@@ -9,10 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Role
-from visits import services as visits
-from visits.models import Outcome, VisitKind
-
-from .models import (
+from pipeline.models import (
     Client,
     Competitor,
     Contract,
@@ -22,9 +19,11 @@ from .models import (
     Survey,
     TrialShipment,
 )
-from .models.clients import CompanyType, ContactRole
-from .models.loop import LOOP, DropReason, Stage
-from .services import screening, steps, transitions
+from pipeline.models.clients import CompanyType, ContactRole
+from pipeline.models.loop import LOOP, DropReason, Stage
+from pipeline.services import screening, steps, transitions
+from visits import services as visits
+from visits.models import Outcome, VisitKind
 
 # Where the demo clients end up (share of those in screening); the rest stay in screening.
 TARGETS = [

@@ -10,14 +10,13 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import QUOTA_ROLES, Role
+from pipeline.models import ClientCompetitorVolume, Competitor, Lead, LeadCompetitor, LeadEvent
+from pipeline.models.clients import CompanyType, ContactRole, Source
+from pipeline.models.leads import LeadAction, RejectReason
+from pipeline.services import leads as services
+from pipeline.services import screening
+from pipeline.services.normalize import normalize_company_name, normalize_phone
 from quota.tallies import record_leads
-
-from .models import ClientCompetitorVolume, Competitor, Lead, LeadCompetitor, LeadEvent
-from .models.clients import CompanyType, ContactRole, Source
-from .models.leads import LeadAction, RejectReason
-from .services import leads as services
-from .services import screening
-from .services.normalize import normalize_company_name, normalize_phone
 
 DAYS_BACK = 28
 PLACES = ["浦东", "陆家嘴", "张江", "金桥", "川沙", "北蔡", "花木", "洋泾"]

@@ -6,10 +6,9 @@ import datetime
 from django.db.models import Min
 
 from accounts.models import QUOTA_ROLES, Role, User
-
-from .evaluation import evaluate_station_through, stations_with_settings
-from .models import FlagStatus, Leave, QuotaFlag, QuotaSettings
-from .services import flag_investigate
+from quota.evaluation import evaluate_station_through, stations_with_settings
+from quota.models import FlagStatus, Leave, QuotaFlag, QuotaSettings
+from quota.services import flag_investigate
 
 
 def seed(org, *, scale, today, rng) -> None:

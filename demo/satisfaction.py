@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from pipeline.models import Client, Stage
-
-from .models import Dimension, QuestionKind, ReadingSource, Schedule
-from .services import complaints, indicators, surveys
+from satisfaction.models import Dimension, QuestionKind, ReadingSource, Schedule
+from satisfaction.services import complaints, indicators, surveys
 
 QUESTIONS = [
     (
