@@ -18,7 +18,7 @@ class TimelineEntry:
 
 # Each source is a callable (client) -> list[TimelineEntry]; apps add theirs here.
 SOURCES = [
-    "pipeline.timeline_sources.entries",
+    "pipeline.timeline.entries",
     "visits.timeline.entries",
     "satisfaction.timeline.entries",
 ]
