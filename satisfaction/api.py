@@ -4,7 +4,7 @@
 import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,17 +22,16 @@ from accounts.permissions import RolePermission
 from config.api import Conflict, JSONParser, Pagination
 from pipeline.models import Client
 
+from . import selectors
 from . import serializers as s
 from .health import health_for, low_health
 from .models import (
-    Campaign,
     Complaint,
     FollowUpTask,
     Indicator,
     IndicatorReading,
     IndicatorWarning,
     Invitation,
-    Questionnaire,
     ReadingSource,
     ResponseChannel,
     SurveyResponse,
@@ -143,9 +142,8 @@ class QuestionnaireViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vie
 
     def get_queryset(self):
         return (
-            Questionnaire.objects.visible_to(self.request.user)
+            selectors.questionnaires_with_figures(self.request.user)
             .prefetch_related("questions")
-            .annotate(pilot_response_count=Count("responses", filter=Q(responses__is_pilot=True)))
             .order_by("-created_at", "-pk")
         )
 
@@ -195,6 +193,7 @@ class QuestionnaireViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vie
         campaign = surveys.pilot_start(
             by=request.user, questionnaire=questionnaire, now=_now(), **serializer.validated_data
         )
+        selectors.with_figures(request.user, [campaign], now=_now())
         return Response(s.CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ApproveSerializer, responses=s.QuestionnaireSerializer)
@@ -224,8 +223,15 @@ class QuestionnaireViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vie
         return self._out(questionnaire)
 
 
+def _pending(request) -> bool:
+    query = s.PendingQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["pending"]
+
+
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Survey campaigns. Creating one sends an approved questionnaire to a segment on a schedule."""
+    """Survey campaigns. Creating one sends an approved questionnaire to a segment on a schedule. The figures
+    and links of a company-wide campaign are those of the caller's customers; only HQ runs such a campaign."""
 
     serializer_class = s.CampaignSerializer
     permission_classes = [RolePermission]
@@ -233,14 +239,23 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "kind", "questionnaire", "station"]
 
     def get_queryset(self):
-        return (
-            Campaign.objects.visible_to(self.request.user)
-            .annotate(
-                invitation_count=Count("invitations", distinct=True),
-                response_count=Count("responses", distinct=True),
-            )
-            .order_by("-created_at", "-pk")
-        )
+        pending = self.action == "list" and _pending(self.request)
+        return selectors.visible_campaigns(self.request.user, now=_now(), pending=pending)
+
+    def _out(self, campaign, code=status.HTTP_200_OK):
+        campaign = self.get_queryset().get(pk=campaign.pk)
+        selectors.with_figures(self.request.user, [campaign], now=_now())
+        return Response(self.get_serializer(campaign).data, status=code)
+
+    @extend_schema(parameters=[s.PendingQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        """`pending=true`: only campaigns with a personal link still waiting for its answer."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        campaigns = selectors.with_figures(request.user, page, now=_now())
+        return self.get_paginated_response(self.get_serializer(campaigns, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._out(self.get_object())
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -248,38 +263,41 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         campaign = surveys.campaign_create(
             by=request.user, today=timezone.localdate(), **serializer.validated_data
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=campaign.pk)).data, status=201)
+        return self._out(campaign, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.InvitationSerializer(many=True))
     @action(detail=True, methods=["post"], url_path="send-now")
     def send_now(self, request, pk=None):
-        """Send the next round now instead of on its date."""
-        invitations = surveys.campaign_send_now(by=request.user, campaign=self.get_object(), now=_now())
-        return Response(s.InvitationSerializer(invitations, many=True).data)
+        """Send the next round now instead of on its date; answers the round's links to the caller's customers."""
+        campaign = self.get_object()
+        sent = surveys.campaign_send_now(by=request.user, campaign=campaign, now=_now())
+        links = selectors.campaign_links(request.user, campaign, now=_now())
+        links = links.filter(round_on=sent[0].round_on) if sent else links.none()
+        return Response(s.InvitationSerializer(links, many=True).data)
 
     @extend_schema(request=None, responses=s.CampaignSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        surveys.campaign_set_paused(by=request.user, campaign=self.get_object(), paused=True)
-        return Response(self.get_serializer(self.get_object()).data)
+        return self._out(
+            surveys.campaign_set_paused(by=request.user, campaign=self.get_object(), paused=True)
+        )
 
     @extend_schema(request=None, responses=s.CampaignSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        surveys.campaign_set_paused(by=request.user, campaign=self.get_object(), paused=False)
-        return Response(self.get_serializer(self.get_object()).data)
+        return self._out(
+            surveys.campaign_set_paused(by=request.user, campaign=self.get_object(), paused=False)
+        )
 
-    @extend_schema(responses=s.InvitationSerializer(many=True))
+    @extend_schema(parameters=[s.PendingQuerySerializer], responses=s.InvitationSerializer(many=True))
     @action(detail=True, methods=["get"])
     def invitations(self, request, pk=None):
-        """The personal links, to copy into a messaging app for contacts without e-mail."""
-        campaign = self.get_object()
-        qs = (
-            campaign.invitations.select_related("client")
-            .annotate(answered=Exists(SurveyResponse.objects.filter(invitation=OuterRef("pk"))))
-            .order_by("-round_on", "client__name", "pk")
+        """The personal links of the caller's customers, to copy into a messaging app for contacts without
+        e-mail; `pending=true`: only those still waiting for an answer."""
+        links = selectors.campaign_links(
+            request.user, self.get_object(), now=_now(), pending=_pending(request)
         )
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(links)
         return self.get_paginated_response(s.InvitationSerializer(page, many=True).data)
 
 

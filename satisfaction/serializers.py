@@ -197,7 +197,8 @@ class QuestionnaireSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
         ]
 
     def get_pilot_responses(self, obj) -> int:
-        return getattr(obj, "pilot_response_count", None) or obj.responses.filter(is_pilot=True).count()
+        """The pilot answers the caller may read (`selectors.questionnaires_with_figures`)."""
+        return obj.pilot_response_count
 
 
 class PilotSerializer(ScopedFieldsMixin, serializers.Serializer):
@@ -235,6 +236,7 @@ class CampaignSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     link_valid_days = serializers.IntegerField(required=False, min_value=1, max_value=180)
     invitations = serializers.SerializerMethodField()
     responses = serializers.SerializerMethodField()
+    waiting = serializers.SerializerMethodField()
 
     class Meta:
         model = Campaign
@@ -258,16 +260,24 @@ class CampaignSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
             "link_valid_days",
             "invitations",
             "responses",
+            "waiting",
             "created_by",
             "created_at",
         ]
         read_only_fields = ["kind", "next_run_on", "last_run_on", "status", "created_by", "created_at"]
 
+    # The figures count the caller's customers only (`selectors.with_figures`).
     def get_invitations(self, obj) -> int:
-        return getattr(obj, "invitation_count", 0)
+        """Personal links sent."""
+        return obj.invitation_count
 
     def get_responses(self, obj) -> int:
-        return getattr(obj, "response_count", 0)
+        """Links answered."""
+        return obj.response_count
+
+    def get_waiting(self, obj) -> int:
+        """Links neither answered nor expired."""
+        return obj.waiting_count
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -295,7 +305,9 @@ class InvitationSerializer(serializers.ModelSerializer):
         return invitation_link(obj)
 
     def get_answered(self, obj) -> bool:
-        return getattr(obj, "answered", None) or SurveyResponse.objects.filter(invitation=obj).exists()
+        if hasattr(obj, "answered"):  # annotated by `selectors.campaign_links`
+            return obj.answered
+        return SurveyResponse.objects.filter(invitation=obj).exists()
 
 
 class AnswerSerializer(serializers.ModelSerializer):
@@ -505,3 +517,9 @@ class FollowUpTaskSerializer(serializers.ModelSerializer):
 
 class TaskDoneSerializer(serializers.Serializer):
     note = serializers.CharField(help_text=_("What was done."))
+
+
+class PendingQuerySerializer(serializers.Serializer):
+    pending = serializers.BooleanField(
+        required=False, default=False, help_text=_("Only what still waits for an answer.")
+    )

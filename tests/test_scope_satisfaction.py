@@ -334,3 +334,162 @@ def test_anonymous_pages_redirect_to_login_but_the_survey_link_does_not(client, 
     assert client.get("/complaints/").status_code == 302
     # The survey link needs no login: a forged one answers with the polite page, not the login page.
     assert client.get("/s/forged-token/").status_code == 404
+
+
+# --- Company-wide (HQ) surveys: the campaign reaches every station, each station sees its own customers ------
+
+
+@pytest.fixture
+def hq(org, world):
+    """A company-wide questionnaire piloted by HQ on a1's and b1's clients, and a company-wide campaign with a
+    personal link to each of the three clients (a1's answered); station B also sends the questionnaire."""
+    today, now = timezone.localdate(), timezone.now()
+    questionnaire = Questionnaire.objects.create(
+        title="总部问卷", status="approved", created_by=org.executive
+    )
+    question = questionnaire.questions.create(position=1, kind="scale", dimension="time", text="时效？")
+
+    def campaign(name, station=None, kind="segment"):
+        return Campaign.objects.create(
+            name=name,
+            questionnaire=questionnaire,
+            kind=kind,
+            station=station,
+            start_on=today,
+            next_run_on=today,
+            reminder_after_days=5,
+            link_valid_days=30,
+            created_by=org.executive,
+        )
+
+    def link(campaign, key, token):
+        return Invitation.objects.create(
+            campaign=campaign,
+            round_on=today,
+            client=world[key]["client"],
+            contact_name=f"{key}联系人",
+            email=f"{token}@example.com",
+            token=token,
+            expires_at=now + timedelta(days=30),
+        )
+
+    def answer(invitation, text=""):
+        response = SurveyResponse.objects.create(
+            invitation=invitation,
+            campaign=invitation.campaign,
+            questionnaire=questionnaire,
+            client=invitation.client,
+            is_pilot=invitation.campaign.kind == "pilot",
+            submitted_at=now,
+            channel="link",
+            average=4,
+        )
+        response.answers.create(question=question, dimension="time", score=4, text=text)
+        return response
+
+    pilot = campaign("总部试点", kind="pilot")
+    for key in ("a1", "b1"):
+        answer(link(pilot, key, f"pilot-{key}"), text=f"{key}的试点意见")
+    network = campaign("总部年度调查")
+    links = {key: link(network, key, f"hq-{key}") for key in ("a1", "a2", "b1")}
+    answer(links["a1"])
+    station_b = campaign("B站专属调查", station=org.station_b)
+    return {"questionnaire": questionnaire, "campaign": network, "links": links, "station_b": station_b}
+
+
+# Which of the HQ campaign's links (a1, a2, b1) each survey role sees; other roles do not see the campaign.
+HQ_LINKS = {role: BY_CLIENT[role] for role in SURVEY_PAGES}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hq_campaign_links_figures_and_pilot_answers_in_the_api_follow_the_clients(
+    org, world, hq, api_as, role
+):
+    api = api_as(org.by_role()[role])
+    campaign, questionnaire = hq["campaign"].pk, hq["questionnaire"].pk
+    links = api.get(f"/api/v1/survey-campaigns/{campaign}/invitations/")
+    detail = api.get(f"/api/v1/survey-campaigns/{campaign}/")
+    if role not in HQ_LINKS:
+        assert (links.status_code, detail.status_code) == (404, 404)
+        return
+    visible = dict(zip(("a1", "a2", "b1"), HQ_LINKS[role], strict=True))
+    expected = {world[key]["client"].pk for key, seen in visible.items() if seen}
+    assert {row["client"] for row in links.json()["results"]} == expected
+    assert links.json()["count"] == len(expected)
+    # The figures are the caller's customers' figures, in the detail and in the list
+    listed = {row["id"]: row for row in api.get("/api/v1/survey-campaigns/").json()["results"]}
+    for row in (detail.json(), listed[campaign]):
+        assert (row["invitations"], row["responses"], row["waiting"]) == (len(expected), 1, len(expected) - 1)
+    pilot_answers = api.get(f"/api/v1/questionnaires/{questionnaire}/").json()["pilot_responses"]
+    assert pilot_answers == visible["a1"] + visible["b1"]
+
+
+@pytest.mark.parametrize("role", sorted(SURVEY_PAGES))
+def test_hq_campaign_page_lists_only_the_callers_customers(org, world, hq, client, role):
+    client.force_login(org.by_role()[role])
+    page = client.get(f"/surveys/campaigns/{hq['campaign'].pk}/").content.decode()
+    for key, seen in zip(("a1", "a2", "b1"), HQ_LINKS[role], strict=True):
+        traces = [world[key]["client"].name, f"hq-{key}@example.com"]
+        if key != "a1":  # an answered link is not offered for copying
+            traces.append(f"/s/hq-{key}/")
+        for trace in traces:
+            assert (trace in page) == seen, (role, key, trace)
+
+
+@pytest.mark.parametrize("role", sorted(SURVEY_PAGES))
+def test_hq_questionnaire_page_shows_only_the_callers_pilot_answers_and_campaigns(
+    org, world, hq, client, role
+):
+    client.force_login(org.by_role()[role])
+    page = client.get(f"/surveys/questionnaires/{hq['questionnaire'].pk}/").content.decode()
+    sees_b = role in ("executive", "admin")
+    assert "a1的试点意见" in page and world["a1"]["client"].name in page
+    assert ("b1的试点意见" in page, world["b1"]["client"].name in page) == (sees_b, sees_b)
+    assert ("B站专属调查" in page) == sees_b
+
+
+@pytest.mark.parametrize("role", ["station_master", "key_account_manager"])
+def test_a_station_records_answers_for_its_own_customers_only(org, world, hq, api_as, role):
+    api = api_as(org.by_role()[role])
+    question = hq["questionnaire"].questions.get()
+
+    def record(key):
+        body = {"invitation": hq["links"][key].pk, "answers": [{"question": question.pk, "score": 3}]}
+        return api.post("/api/v1/survey-responses/", body, format="json")
+
+    # Another station's customer: 404, and nothing written
+    assert record("b1").status_code == 404
+    assert not SurveyResponse.objects.filter(invitation=hq["links"]["b1"]).exists()
+    # Its own customer of the same HQ campaign: recorded
+    recorded = record("a2")
+    assert recorded.status_code == 201, recorded.json()
+    assert recorded.json()["client"] == world["a2"]["client"].pk
+
+
+@pytest.mark.parametrize("role", ["station_master", "key_account_manager"])
+def test_an_hq_campaign_is_read_only_to_station_roles(org, world, hq, api_as, client, role):
+    user = org.by_role()[role]
+    campaign = hq["campaign"]
+    api = api_as(user)
+    for action in ("send-now", "pause", "resume"):
+        assert api.post(f"/api/v1/survey-campaigns/{campaign.pk}/{action}/").status_code == 403, action
+    client.force_login(user)
+    for action in ("send", "pause", "resume"):
+        assert client.post(f"/surveys/campaigns/{campaign.pk}/{action}/").status_code == 403, action
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.next_run_on) == ("active", timezone.localdate())
+    assert Invitation.objects.filter(campaign=campaign).count() == 3
+    # The pages offer no action the role may not take
+    page = client.get(f"/surveys/campaigns/{campaign.pk}/").content.decode()
+    assert f"/surveys/campaigns/{campaign.pk}/pause/" not in page
+    page = client.get(f"/surveys/questionnaires/{hq['questionnaire'].pk}/").content.decode()
+    assert f"/surveys/questionnaires/{hq['questionnaire'].pk}/retire/" not in page
+
+
+def test_headquarters_runs_an_hq_campaign(org, world, hq, api_as, client):
+    campaign = hq["campaign"]
+    client.force_login(org.executive)
+    page = client.get(f"/surveys/campaigns/{campaign.pk}/").content.decode()
+    assert f"/surveys/campaigns/{campaign.pk}/pause/" in page
+    paused = api_as(org.executive).post(f"/api/v1/survey-campaigns/{campaign.pk}/pause/")
+    assert paused.status_code == 200 and paused.json()["status"] == "paused"

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -232,7 +232,16 @@ class Campaign(models.Model):
 
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(campaign__in=Campaign.objects.visible_to(user).values("pk"))
+        """A personal link is a record of its client: visible exactly when the client is. A company-wide
+        campaign reaches every station, so seeing the campaign is not enough to see its links."""
+        return self.filter(client_scope_q(user))
+
+    def waiting(self, now):
+        """Links still waiting for an answer: not answered, not expired."""
+        # NOT EXISTS rather than LEFT JOIN … IS NULL: PostgreSQL estimates the anti-join well, so "is any link of
+        # this campaign waiting" stops at the first one instead of joining every link to every response.
+        answered = SurveyResponse.objects.filter(invitation=OuterRef("pk"))
+        return self.filter(~Exists(answered), expires_at__gt=now)
 
 
 class Invitation(models.Model):

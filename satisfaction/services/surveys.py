@@ -36,7 +36,7 @@ from ..models import (
     SurveyResponse,
 )
 from ..models.surveys import SCHEDULE_MONTHS
-from ..permissions import SURVEY_APPROVERS, SURVEY_MANAGERS
+from ..permissions import SURVEY_APPROVERS, SURVEY_MANAGERS, may_change_survey
 
 TOKEN_SALT = "satisfaction.survey-link"
 PILOT_MAX_CLIENTS = 10
@@ -126,7 +126,7 @@ def questionnaire_create(
 
 def _check_can_edit(by: User, questionnaire: Questionnaire) -> None:
     _require(by, SURVEY_MANAGERS, _("Your role does not design questionnaires."))
-    if by.role not in HQ_ROLES and questionnaire.station_id != by.station_id:
+    if not may_change_survey(by, questionnaire):
         raise PermissionDenied(_("A company-wide questionnaire is changed by headquarters."))
 
 
@@ -254,14 +254,15 @@ def questionnaire_approve(
     *, by: User, questionnaire: Questionnaire, review: str, now: datetime
 ) -> Questionnaire:
     _require(by, SURVEY_APPROVERS, _("Questionnaires are approved by the station master or headquarters."))
-    if by.role not in HQ_ROLES and questionnaire.station_id != by.station_id:
+    if not may_change_survey(by, questionnaire):
         raise PermissionDenied(_("A company-wide questionnaire is approved by headquarters."))
     if not (review or "").strip():
         raise ValidationError({"review": _("Write what the pilot's responses showed.")})
     questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.status != QuestionnaireStatus.PILOTING:
         raise ValidationError(_("Only a questionnaire being piloted can be approved."))
-    if not SurveyResponse.objects.filter(questionnaire=questionnaire, is_pilot=True).exists():
+    # Only answers the approver can read count: approving means having reviewed one.
+    if not SurveyResponse.objects.visible_to(by).filter(questionnaire=questionnaire, is_pilot=True).exists():
         raise ValidationError(_("No pilot response yet: review at least one before approving."))
     questionnaire.status = QuestionnaireStatus.APPROVED
     questionnaire.pilot_review = review.strip()
@@ -489,8 +490,14 @@ def campaign_run(*, campaign: Campaign, now: datetime, email: bool = True) -> li
     return invitations
 
 
-def campaign_send_now(*, by: User, campaign: Campaign, now: datetime) -> list[Invitation]:
+def _check_can_run(by: User, campaign: Campaign) -> None:
     _require(by, SURVEY_MANAGERS, _("Your role does not run survey campaigns."))
+    if not may_change_survey(by, campaign):
+        raise PermissionDenied(_("A company-wide campaign is run by headquarters."))
+
+
+def campaign_send_now(*, by: User, campaign: Campaign, now: datetime) -> list[Invitation]:
+    _check_can_run(by, campaign)
     if campaign.status != CampaignStatus.ACTIVE:
         raise ValidationError(_("The campaign is not active."))
     if (
@@ -504,7 +511,7 @@ def campaign_send_now(*, by: User, campaign: Campaign, now: datetime) -> list[In
 
 
 def campaign_set_paused(*, by: User, campaign: Campaign, paused: bool) -> Campaign:
-    _require(by, SURVEY_MANAGERS, _("Your role does not run survey campaigns."))
+    _check_can_run(by, campaign)
     if campaign.status == CampaignStatus.FINISHED:
         raise ValidationError(_("The campaign has finished."))
     old, new = (
@@ -773,11 +780,3 @@ def invitation_link(invitation: Invitation, *, absolute: bool = True) -> str:
 
     path = reverse("satisfaction:survey", args=[invitation.token])
     return f"{settings.SITE_URL}{path}" if absolute else path
-
-
-def pilot_responses(questionnaire: Questionnaire):
-    return (
-        SurveyResponse.objects.filter(questionnaire=questionnaire, is_pilot=True)
-        .select_related("client", "invitation")
-        .prefetch_related("answers__question")
-    )

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,38 +8,45 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 
+from .. import selectors
 from ..forms import ApproveForm, CampaignForm, PilotForm, QuestionFormSet, QuestionnaireForm
-from ..models import Campaign, CampaignStatus, QuestionnaireStatus, SurveyResponse
+from ..models import Campaign, CampaignKind, CampaignStatus, QuestionnaireStatus, SurveyResponse
 from ..models import Questionnaire as Q_
-from ..permissions import SATISFACTION_VIEWERS, SURVEY_APPROVERS, SURVEY_MANAGERS
+from ..permissions import SATISFACTION_VIEWERS, SURVEY_APPROVERS, SURVEY_MANAGERS, may_change_survey
 from ..services import surveys as services
 from .common import add_errors
+
+CAMPAIGNS_PER_PAGE = 25
+LINKS_PER_PAGE = 50
+
+
+def _pending(request) -> bool:
+    return request.GET.get("pending") == "1"
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @role_required(*SURVEY_MANAGERS)
 def questionnaire_list(request):
-    questionnaires = (
-        Q_.objects.visible_to(request.user)
-        .select_related("station")
-        .annotate(
-            question_count=Count("questions", distinct=True),
-            pilot_response_count=Count("responses", filter=Q(responses__is_pilot=True), distinct=True),
-        )
-        .order_by("status", "-created_at")
-    )
-    campaigns = (
-        Campaign.objects.visible_to(request.user)
-        .select_related("questionnaire", "station")
-        .annotate(
-            invitation_count=Count("invitations", distinct=True),
-            response_count=Count("responses", distinct=True),
-        )
-        .order_by("-created_at")[:50]
-    )
+    now, pending = timezone.now(), _pending(request)
+    campaigns = selectors.visible_campaigns(request.user, now=now, pending=pending)
+    page = Paginator(campaigns, CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_figures(request.user, page.object_list, now=now)
     return render(
         request,
         "satisfaction/questionnaire_list.html",
-        {"questionnaires": questionnaires, "campaigns": campaigns},
+        {
+            "questionnaires": selectors.questionnaires_with_figures(request.user).order_by(
+                "status", "-created_at"
+            ),
+            "page": page,
+            "pending": pending,
+            "query": _query_without_page(request),
+        },
     )
 
 
@@ -59,6 +66,8 @@ def _questions_initial(questionnaire):
 @role_required(*SURVEY_MANAGERS)
 def questionnaire_edit(request, pk=None):
     questionnaire = get_object_or_404(Q_.objects.visible_to(request.user), pk=pk) if pk else None
+    if questionnaire is not None and not may_change_survey(request.user, questionnaire):
+        raise PermissionDenied
     if questionnaire is not None and not questionnaire.is_editable:
         messages.error(
             request, _("Only a draft can be changed; make a new version of this questionnaire instead.")
@@ -100,30 +109,34 @@ def questionnaire_edit(request, pk=None):
 
 @role_required(*SURVEY_MANAGERS)
 def questionnaire_detail(request, pk):
+    user = request.user
     questionnaire = get_object_or_404(
-        Q_.objects.visible_to(request.user).select_related(
-            "station", "approved_by", "created_by", "previous"
-        ),
+        Q_.objects.visible_to(user).select_related("station", "approved_by", "created_by", "previous"),
         pk=pk,
     )
+    may_change = may_change_survey(user, questionnaire)
+    now = timezone.now()
+    campaigns = selectors.visible_campaigns(user, now=now).filter(questionnaire=questionnaire)
     return render(
         request,
         "satisfaction/questionnaire_detail.html",
         {
             "questionnaire": questionnaire,
             "questions": questionnaire.questions.all(),
-            "pilot_responses": services.pilot_responses(questionnaire),
-            "pilot_campaigns": questionnaire.campaigns.filter(kind="pilot").annotate(
-                invitation_count=Count("invitations", distinct=True),
-                response_count=Count("responses", distinct=True),
+            "pilot_responses": selectors.pilot_responses(user, questionnaire),
+            "pilot_campaigns": selectors.with_figures(
+                user, campaigns.filter(kind=CampaignKind.PILOT), now=now
             ),
-            "campaigns": questionnaire.campaigns.filter(kind="segment"),
-            "next_version": Q_.objects.filter(previous=questionnaire).first(),
-            "pilot_form": PilotForm(user=request.user)
-            if questionnaire.status == QuestionnaireStatus.DRAFT
+            "campaigns": campaigns.filter(kind=CampaignKind.SEGMENT),
+            "next_version": Q_.objects.visible_to(user).filter(previous=questionnaire).first(),
+            "may_change": may_change,
+            "pilot_form": PilotForm(user=user)
+            if may_change and questionnaire.status == QuestionnaireStatus.DRAFT
             else None,
             "approve_form": ApproveForm()
-            if questionnaire.status == QuestionnaireStatus.PILOTING and request.user.role in SURVEY_APPROVERS
+            if may_change
+            and questionnaire.status == QuestionnaireStatus.PILOTING
+            and user.role in SURVEY_APPROVERS
             else None,
         },
     )
@@ -227,27 +240,27 @@ def campaign_new(request):
 
 @role_required(*SURVEY_MANAGERS)
 def campaign_detail(request, pk):
-    campaign = get_object_or_404(
-        Campaign.objects.visible_to(request.user).select_related("questionnaire", "station", "area"), pk=pk
-    )
-    invitations = (
-        campaign.invitations.select_related("client")
-        .annotate(answered=Exists(SurveyResponse.objects.filter(invitation=OuterRef("pk"))))
-        .order_by("-round_on", "client__name", "pk")
-    )
-    rows = [{"invitation": i, "link": services.invitation_link(i)} for i in invitations[:500]]
-    answered = sum(1 for row in rows if row["invitation"].answered)
+    now = timezone.now()
+    campaign = get_object_or_404(selectors.visible_campaigns(request.user, now=now), pk=pk)
+    selectors.with_figures(request.user, [campaign], now=now)
+    pending = _pending(request)
+    links = selectors.campaign_links(request.user, campaign, now=now, pending=pending)
+    page = Paginator(links, LINKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "satisfaction/campaign_detail.html",
         {
             "campaign": campaign,
-            "rows": rows,
-            "answered": answered,
-            "recipients": services.campaign_contacts(campaign).count()
+            "page": page,
+            "rows": [{"invitation": i, "link": services.invitation_link(i)} for i in page],
+            "expired": campaign.invitation_count - campaign.response_count - campaign.waiting_count,
+            "pending": pending,
+            "query": _query_without_page(request),
+            "may_change": may_change_survey(request.user, campaign),
+            "recipients": selectors.campaign_recipients(request.user, campaign)
             if campaign.status != CampaignStatus.FINISHED
             else None,
-            "now": timezone.now(),
+            "now": now,
         },
     )
 
