@@ -1,7 +1,7 @@
 """Factories for satisfaction tests. Records that rules produce (responses, warnings, escalations) are made
 through the services in the tests themselves; these build the starting points."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import factory
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pipeline.models import Client, ClientContact, Stage
 from pipeline.models.clients import RelationshipStage
-from satisfaction.models import Dimension, Indicator, QuestionKind
+from satisfaction.models import Campaign, Dimension, Indicator, Invitation, QuestionKind, SurveyResponse
 from satisfaction.services import surveys
 
 
@@ -127,6 +127,49 @@ def approved(*, by, approver, pilot_clients, now):
     invitation = campaign.invitations.first()
     surveys.response_submit(invitation=invitation, answers=scores(questionnaire, 4), now=now)
     return surveys.questionnaire_approve(by=approver, questionnaire=questionnaire, review="试点顺利", now=now)
+
+
+def campaign_with_links(questionnaire, author, customers, *, now, links, answered=0, expired=0, station=None):
+    """A campaign of `links` personal links spread over `customers`: the first `answered` answered, the last
+    `expired` expired unanswered, the rest waiting."""
+    campaign = Campaign.objects.create(
+        name=f"调查{Campaign.objects.count() + 1}",
+        questionnaire=questionnaire,
+        station=station,
+        start_on=timezone.localdate(now),
+        reminder_after_days=5,
+        link_valid_days=30,
+        created_by=author,
+    )
+    made = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                campaign=campaign,
+                round_on=timezone.localdate(now),
+                client=customers[n % len(customers)],
+                contact_name=f"联系人{n}",
+                token=f"{campaign.pk}-{n}",
+                sent_at=now - timedelta(days=40),
+                expires_at=now - timedelta(days=1) if n >= links - expired else now + timedelta(days=20),
+            )
+            for n in range(links)
+        ]
+    )
+    SurveyResponse.objects.bulk_create(
+        [
+            SurveyResponse(
+                invitation=link,
+                campaign=campaign,
+                questionnaire=questionnaire,
+                client=link.client,
+                submitted_at=now,
+                channel="link",
+                average=4,
+            )
+            for link in made[:answered]
+        ]
+    )
+    return campaign
 
 
 @pytest.fixture

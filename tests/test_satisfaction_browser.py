@@ -1,11 +1,20 @@
-"""A customer answers a survey through their personal link on a phone, in Chinese."""
+"""A customer answers a survey through their personal link on a phone, in Chinese; staff read the survey lists
+as cards on a phone and as tables on a desk."""
+
+import re
 
 import pytest
 from django.utils import timezone
 
-from satisfaction.models import SurveyResponse
+from satisfaction.models import Questionnaire, SurveyResponse
 from satisfaction.services import surveys
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, eager_tasks  # noqa: F401
+from tests.factories_satisfaction import (  # noqa: F401
+    SatClientFactory,
+    SatContactFactory,
+    approved,
+    campaign_with_links,
+    eager_tasks,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,3 +70,60 @@ def test_a_customer_answers_the_survey_on_a_phone_in_chinese(org, browser_page):
     page.goto(f"/s/{invitation.token}/")
     assert "您已作答" in page.locator("#survey-closed").inner_text()
     assert SurveyResponse.objects.filter(invitation=invitation).count() == 1
+
+
+def _english_words(text: str) -> list[str]:
+    """Words of English left on a Chinese page (e-mail addresses and version numbers are data, not words)."""
+    return re.findall(r"[A-Za-z]{3,}", re.sub(r"\S+@\S+", "", text))
+
+
+def test_survey_lists_are_cards_on_a_phone_and_tables_on_a_desk(org, browser_page):
+    # Given 30 campaigns, a company-wide one with 60 links over the station's customers
+    questionnaire = Questionnaire.objects.create(
+        title="年度问卷", status="approved", created_by=org.executive
+    )
+    questionnaire.questions.create(position=1, kind="scale", dimension="time", text="时效？")
+    customers = [SatClientFactory(area=area, owner=org.kam) for area in (org.a1, org.a2)]
+    now = timezone.now()
+    for _ in range(29):
+        campaign_with_links(questionnaire, org.executive, customers, now=now, links=4, answered=1)
+    big = campaign_with_links(
+        questionnaire, org.executive, customers, now=now, links=60, answered=20, expired=5
+    )
+
+    # When the station master opens the survey list on a 375 px phone
+    page = browser_page(org.station_master, phone=True)
+    page.goto("/surveys/")
+    rows = page.locator("#campaign-list tbody tr")
+    # Then each campaign is a card as wide as the screen allows, and nothing scrolls sideways
+    assert rows.count() == 25
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert rows.first.evaluate("tr => getComputedStyle(tr).display") == "flex"
+    first = rows.first.bounding_box()
+    assert first["width"] <= 375
+    assert "待作答" in rows.first.inner_text()
+    # 25 cards take less than two and a half screens
+    assert page.locator("#campaign-list").bounding_box()["height"] < 2.5 * 812
+    # All in Chinese
+    assert _english_words(page.locator("main").inner_text()) == []
+
+    # The campaign page: the true totals, then its links as cards with the copy button
+    page.goto(f"/surveys/campaigns/{big.pk}/")
+    assert page.locator("#answered").inner_text() == "20 / 60"
+    assert page.locator("#link-list tbody tr").count() == 50
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("#link-list .sat-copy").first.is_visible()
+    assert _english_words(page.locator("main").inner_text()) == []
+    # A company-wide campaign offers a station no button it may not press
+    assert page.locator("form[action$='/pause/']").count() == 0
+    page.click(".sat-tabs a[href*='pending=1']")
+    page.wait_for_url("**pending=1**")
+    assert page.locator("#link-list tbody tr").count() == 35
+
+    # On a desk the same lists are tables
+    desk = browser_page(org.executive)
+    desk.goto("/surveys/")
+    assert desk.locator("#campaign-list tbody tr").first.evaluate("tr => getComputedStyle(tr).display") == (
+        "table-row"
+    )
+    assert desk.locator("#campaign-list thead th").first.is_visible()

@@ -8,8 +8,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from satisfaction.models import Campaign, Invitation, Questionnaire, SurveyResponse
-from tests.factories_satisfaction import SatClientFactory, at
+from satisfaction.models import Invitation, Questionnaire
+from tests.factories_satisfaction import SatClientFactory, at, campaign_with_links
 
 pytestmark = pytest.mark.django_db
 
@@ -38,49 +38,6 @@ def customers(org):
     return [SatClientFactory(area=area, owner=None) for area in (org.a1, org.a2, org.b1)]
 
 
-def campaign_with_links(questionnaire, author, customers, *, links, answered=0, expired=0, station=None):
-    """A campaign of `links` personal links spread over `customers`: the first `answered` answered, the last
-    `expired` expired unanswered, the rest waiting."""
-    campaign = Campaign.objects.create(
-        name=f"调查{Campaign.objects.count() + 1}",
-        questionnaire=questionnaire,
-        station=station,
-        start_on=TODAY,
-        reminder_after_days=5,
-        link_valid_days=30,
-        created_by=author,
-    )
-    made = Invitation.objects.bulk_create(
-        [
-            Invitation(
-                campaign=campaign,
-                round_on=TODAY,
-                client=customers[n % len(customers)],
-                contact_name=f"联系人{n}",
-                token=f"{campaign.pk}-{n}",
-                sent_at=NOW - timedelta(days=40),
-                expires_at=NOW - timedelta(days=1) if n >= links - expired else NOW + timedelta(days=20),
-            )
-            for n in range(links)
-        ]
-    )
-    SurveyResponse.objects.bulk_create(
-        [
-            SurveyResponse(
-                invitation=link,
-                campaign=campaign,
-                questionnaire=questionnaire,
-                client=link.client,
-                submitted_at=NOW,
-                channel="link",
-                average=4,
-            )
-            for link in made[:answered]
-        ]
-    )
-    return campaign
-
-
 def _queries(client, url) -> int:
     client.get(url)  # the first request of a test warms caches (content types, translations)
     with CaptureQueriesContext(connection) as captured:
@@ -95,7 +52,7 @@ def test_survey_pages_cost_the_same_queries_however_many_campaigns_and_links(
     user = org.by_role()[role]
     client.force_login(user)
     api_client.force_authenticate(user=user)
-    first = campaign_with_links(questionnaire, org.executive, customers, links=3, answered=1)
+    first = campaign_with_links(questionnaire, org.executive, customers, now=NOW, links=3, answered=1)
     pages = [
         (client, "/surveys/"),
         (client, "/surveys/?pending=1"),
@@ -108,7 +65,7 @@ def test_survey_pages_cost_the_same_queries_however_many_campaigns_and_links(
     before = [_queries(c, url) for c, url in pages]
     # When the list grows: more campaigns (more than a page), and many more links in the first one
     for _ in range(30):
-        campaign_with_links(questionnaire, org.executive, customers, links=12, answered=6, expired=2)
+        campaign_with_links(questionnaire, org.executive, customers, now=NOW, links=12, answered=6, expired=2)
     Invitation.objects.bulk_create(
         [
             Invitation(
@@ -154,9 +111,10 @@ def test_the_campaign_list_is_paged_and_filters_campaigns_waiting_for_answers(
 ):
     # Given 24 campaigns still waiting for answers and 6 with every link answered or expired
     for _ in range(6):
-        campaign_with_links(questionnaire, org.executive, customers, links=4, answered=3, expired=1)
+        campaign_with_links(questionnaire, org.executive, customers, now=NOW, links=4, answered=3, expired=1)
     waiting = [
-        campaign_with_links(questionnaire, org.executive, customers, links=4, answered=1) for _ in range(24)
+        campaign_with_links(questionnaire, org.executive, customers, now=NOW, links=4, answered=1)
+        for _ in range(24)
     ]
     client.force_login(org.executive)
     # Then the list shows 25 a page, newest first
@@ -176,7 +134,7 @@ def test_the_campaign_list_is_paged_and_filters_campaigns_waiting_for_answers(
 def test_the_campaign_page_counts_every_link_and_pages_them(org, client, questionnaire, customers):
     # Given a campaign of 630 links: 400 answered, 30 expired unanswered, 200 waiting
     campaign = campaign_with_links(
-        questionnaire, org.executive, customers, links=630, answered=400, expired=30
+        questionnaire, org.executive, customers, now=NOW, links=630, answered=400, expired=30
     )
     client.force_login(org.executive)
     page = client.get(f"/surveys/campaigns/{campaign.pk}/").content.decode()
@@ -200,7 +158,7 @@ def test_the_campaign_page_counts_every_link_and_pages_them(org, client, questio
 
 def test_a_station_sees_its_own_totals_of_a_company_wide_campaign(org, client, questionnaire, customers):
     # 9 links over a1, a2 and b1 (three each); the first three answered (one per customer)
-    campaign = campaign_with_links(questionnaire, org.executive, customers, links=9, answered=3)
+    campaign = campaign_with_links(questionnaire, org.executive, customers, now=NOW, links=9, answered=3)
     client.force_login(org.station_master)
     page = client.get(f"/surveys/campaigns/{campaign.pk}/").content.decode()
     assert '<p class="stat" id="answered">2 / 6</p>' in page and _rows(page, "link-list") == 6
