@@ -21,7 +21,10 @@ from pipeline.models import (
     StageChange,
 )
 from pipeline.models.leads import LeadStatus
+from pipeline.selectors import leads as lead_selectors
+from pipeline.services import clients as client_services
 from pipeline.services import leads as services
+from pipeline.services import matching, validation
 from quota.models import DailyTally
 from tests.factories_leads import (
     ClientContactFactory,
@@ -267,7 +270,7 @@ def test_the_same_name_in_another_station_is_only_a_warning(org):
     client = ClientFactory(name="上海嘉禾贸易有限公司", area=org.b1)
     lead, _ = services.lead_submit(by=org.courier, data=lead_data())
     assert lead.duplicate_of is None
-    matches = services.find_matches(user=org.courier, company_name="上海嘉禾贸易股份有限公司")
+    matches = matching.find_matches(user=org.courier, company_name="上海嘉禾贸易股份有限公司")
     assert [(m.kind, m.id, m.match, m.visible) for m in matches if m.kind == "client"] == [
         ("client", client.pk, "name", False)
     ]
@@ -279,7 +282,7 @@ def test_matches_list_open_leads_and_similar_names(org):
     LeadFactory(company_name="浦东华联超市有限公司", contact_phone="13811112222", collected_by=org.courier_a2)
     similar = ClientFactory(name="浦东华联超市张江店", area=org.a1)
 
-    matches = services.find_matches(user=org.marketer, company_name="浦东华联超市", phones=["138 1111 2222"])
+    matches = matching.find_matches(user=org.marketer, company_name="浦东华联超市", phones=["138 1111 2222"])
 
     kinds = {(m.kind, m.match) for m in matches}
     assert ("lead", "phone") in kinds
@@ -480,14 +483,14 @@ def test_review_queue_is_the_areas_submitted_leads_oldest_first(org):
     new = LeadFactory(collected_by=org.courier)
     LeadFactory(collected_by=org.courier_a2)
     LeadFactory(collected_by=org.courier, status="returned")
-    assert list(services.review_queue(org.marketer)) == [old, new]
+    assert list(lead_selectors.review_queue(org.marketer)) == [old, new]
 
 
 # --- Clients ----------------------------------------------------------------------------------------------
 
 
 def test_a_marketer_creates_a_client_directly(org):
-    client = services.client_create(
+    client = client_services.client_create(
         by=org.marketer,
         data={"name": "金桥电子有限公司", "outbound_monthly": 800, "company_type": "mature"},
         contacts=[{"name": "周总", "phone": "13900000005", "role": "decision_maker"}],
@@ -506,25 +509,25 @@ def test_a_marketer_creates_a_client_directly(org):
 def test_creating_an_existing_client_again_is_refused(org):
     client = ClientFactory(name="金桥电子有限公司", area=org.a1)
     with pytest.raises(ValidationError) as exc:
-        services.client_create(by=org.marketer, data={"name": "金桥电子股份有限公司"})
+        client_services.client_create(by=org.marketer, data={"name": "金桥电子股份有限公司"})
     assert str(client.pk) in exc.value.message_dict["name"][0]
     assert Client.objects.count() == 1
 
 
 def test_a_courier_may_not_create_clients(org):
     with pytest.raises(PermissionDenied):
-        services.client_create(by=org.courier, data={"name": "X公司"})
+        client_services.client_create(by=org.courier, data={"name": "X公司"})
 
 
 def test_competitor_volumes_are_kept_month_by_month(org):
     client = ClientFactory(area=org.a1, our_monthly=100)
-    services.client_competitor_volumes_set(
+    client_services.client_competitor_volumes_set(
         client=client,
         by=org.marketer,
         month=dt.date(2026, 1, 15),
         volumes=[{"competitor": "SF", "monthly": 300}],
     )
-    services.client_competitor_volumes_set(
+    client_services.client_competitor_volumes_set(
         client=client,
         by=org.marketer,
         month=dt.date(2026, 2, 1),
@@ -558,7 +561,7 @@ def test_merging_keeps_every_lead_contact_and_history_row_and_records_the_merge(
     StageChange.objects.create(client=other, from_stage="collect", to_stage="screen", at=timezone.now())
     older = ClientFactory(area=org.a1, merged_into=other)
 
-    record = services.client_merge(kept=kept, merged=other, by=org.marketer, note="同一家公司")
+    record = client_services.client_merge(kept=kept, merged=other, by=org.marketer, note="同一家公司")
 
     other.refresh_from_db()
     kept.refresh_from_db()
@@ -583,12 +586,12 @@ def test_a_merge_outside_ones_scope_or_of_a_merged_client_is_refused(org):
     mine = ClientFactory(area=org.a1)
     theirs = ClientFactory(area=org.a2)
     with pytest.raises(PermissionDenied):
-        services.client_merge(kept=mine, merged=theirs, by=org.marketer)
+        client_services.client_merge(kept=mine, merged=theirs, by=org.marketer)
     with pytest.raises(ValidationError):
-        services.client_merge(kept=mine, merged=mine, by=org.marketer)
+        client_services.client_merge(kept=mine, merged=mine, by=org.marketer)
     gone = ClientFactory(area=org.a1, merged_into=mine)
     with pytest.raises(ValidationError):
-        services.client_merge(kept=mine, merged=gone, by=org.marketer)
+        client_services.client_merge(kept=mine, merged=gone, by=org.marketer)
     assert ClientMerge.objects.count() == 0
     theirs.refresh_from_db()
     assert theirs.merged_into is None
@@ -598,7 +601,7 @@ def test_contacts_are_added_changed_and_removed(org):
     client = ClientFactory(area=org.a1)
     a = ClientContactFactory(client=client, name="甲")
     b = ClientContactFactory(client=client, name="乙")
-    services.client_contacts_save(
+    client_services.client_contacts_save(
         client=client,
         by=org.marketer,
         contacts=[
@@ -617,20 +620,22 @@ def test_the_competitors_list_is_edited_with_profiles(org):
     from pipeline.models import Competitor
 
     sf = Competitor.objects.get(short_name="SF")
-    services.competitor_save(by=org.marketer, competitor=sf, data={"prices_seen": "首重12元"})
-    new = services.competitor_save(by=org.station_master, data={"name": "丰网速运", "short_name": "FW"})
+    client_services.competitor_save(by=org.marketer, competitor=sf, data={"prices_seen": "首重12元"})
+    new = client_services.competitor_save(
+        by=org.station_master, data={"name": "丰网速运", "short_name": "FW"}
+    )
     sf.refresh_from_db()
     assert sf.prices_seen == "首重12元" and new.pk
     with pytest.raises(PermissionDenied):
-        services.competitor_save(by=org.courier, competitor=sf, data={"notes": "x"})
+        client_services.competitor_save(by=org.courier, competitor=sf, data={"notes": "x"})
     with pytest.raises(ValidationError):
-        services.competitor_save(by=org.marketer, data={"name": "顺丰速运"})  # the name is taken
+        client_services.competitor_save(by=org.marketer, data={"name": "顺丰速运"})  # the name is taken
 
 
 def test_a_phone_match_outside_scope_does_not_reveal_the_company(org):
     other = ClientFactory(name="别站公司", area=org.b1)
     ClientContactFactory(client=other, phone="13812345678")
-    shown = services.find_matches(user=org.courier, phones=["138 1234 5678"])[0].as_dict()
+    shown = matching.find_matches(user=org.courier, phones=["138 1234 5678"])[0].as_dict()
     assert (shown["kind"], shown["match"], shown["name"], shown["id"], shown["url"], shown["station"]) == (
         "client",
         "phone",
@@ -652,8 +657,8 @@ def test_similar_names_come_from_the_trigram_index_on_postgresql(org):
         name="上海嘉和贸易有限公司", area=org.a1
     )  # 和 for 禾: no substring match, close in trigrams
     ClientFactory(name="北京远方物流有限公司", area=org.a1)
-    assert list(services.similar_clients("上海嘉禾贸易")) == [typo]
-    matches = services.find_matches(user=org.marketer, company_name="上海嘉禾贸易股份有限公司")
+    assert list(matching.similar_clients("上海嘉禾贸易")) == [typo]
+    matches = matching.find_matches(user=org.marketer, company_name="上海嘉禾贸易股份有限公司")
     assert [(m.id, m.match) for m in matches] == [(typo.pk, "similar")]
 
 
@@ -662,9 +667,9 @@ def test_competitors_are_recognised_by_name_short_name_or_id(spelling):
     from pipeline.models import Competitor
 
     sf = Competitor.objects.get(short_name="SF")
-    assert services.resolve_competitor(spelling) == sf
-    assert services.resolve_competitor(str(sf.pk)) == sf
-    assert services.resolve_competitor(sf.pk) == sf
+    assert validation.resolve_competitor(spelling) == sf
+    assert validation.resolve_competitor(str(sf.pk)) == sf
+    assert validation.resolve_competitor(sf.pk) == sf
 
 
 def test_merging_two_clients_far_into_the_loop_keeps_both_proposal_histories(org):
@@ -678,7 +683,7 @@ def test_merging_two_clients_far_into_the_loop_keeps_both_proposal_histories(org
 
         satisfy_gate(client, org.kam)  # an evaluation of this month on both
 
-    record = services.client_merge(kept=kept, merged=merged, by=org.station_master)
+    record = client_services.client_merge(kept=kept, merged=merged, by=org.station_master)
 
     assert sorted(Proposal.objects.filter(client=kept).values_list("version", flat=True)) == [1, 2]
     assert not Proposal.objects.filter(client=merged).exists()

@@ -47,7 +47,9 @@ from ..models.clients import CompanyType, ContactRole, Difficulty, Source
 from ..models.imports import ImportKind
 from ..models.leads import LeadStatus, RejectReason
 from ..models.loop import Stage
-from ..services import importing, screening
+from ..selectors import leads as lead_selectors
+from ..services import clients as client_services
+from ..services import importing, matching, screening, validation
 from ..services import leads as services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -320,7 +322,7 @@ class LeadUpdateInput(LeadInput):
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=services.MAX_TEXT)
+    reason = serializers.CharField(max_length=validation.MAX_TEXT)
 
 
 class RejectInput(ReasonInput):
@@ -670,11 +672,11 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         phone = (request.query_params.get("contact_phone") or "")[:40]
         exclude = request.query_params.get("exclude")
         exclude = int(exclude) if exclude and exclude.isdecimal() else None
-        matches = services.find_matches(
+        matches = matching.find_matches(
             user=request.user, company_name=name, phones=[phone], exclude_lead_id=exclude
         )
         normalized_phone = try_normalize_phone(phone)
-        duplicate = services.duplicate_client_for(
+        duplicate = matching.duplicate_client_for(
             normalized_name=normalize_company_name(name) if name else "",
             phones=[normalized_phone] if normalized_phone else [],
             station_id=request.user.station_id,
@@ -687,7 +689,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     @action(detail=False, methods=["get"], url_path="review-queue")
     def review_queue(self, request):
         """Submitted leads you review, oldest first, each with the required fields it still lacks."""
-        page = self.paginate_queryset(self.filter_queryset(services.review_queue(request.user)))
+        page = self.paginate_queryset(self.filter_queryset(lead_selectors.review_queue(request.user)))
         return self.get_paginated_response(LeadListSerializer(page, many=True).data)
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
@@ -856,12 +858,14 @@ class ClientVolumesInput(serializers.Serializer):
 
 
 class ClientVisitPlanInput(serializers.Serializer):
-    plan_key_points = serializers.CharField(max_length=services.MAX_TEXT)
+    plan_key_points = serializers.CharField(max_length=validation.MAX_TEXT)
     plan_initial_quote = serializers.BooleanField(required=False)
     plan_route_combination = serializers.BooleanField(required=False)
-    plan_topics = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT)
+    plan_topics = serializers.CharField(required=False, allow_blank=True, max_length=validation.MAX_TEXT)
     plan_department_head = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    plan_relationships = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT)
+    plan_relationships = serializers.CharField(
+        required=False, allow_blank=True, max_length=validation.MAX_TEXT
+    )
     plan_superior_needed = serializers.BooleanField(required=False)
 
 
@@ -876,7 +880,7 @@ class ScreenInput(serializers.Serializer):
 
 class MergeInput(serializers.Serializer):
     other = serializers.IntegerField(help_text="The client merged into this one (it stays as a pointer).")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=validation.MAX_TEXT)
 
 
 class MergeSerializer(serializers.Serializer):
@@ -975,7 +979,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         v = dict(data.validated_data)
         area = _area(request.user, v.pop("area", None))
         contacts, competitors = v.pop("contacts", []), v.pop("competitors", [])
-        client = services.client_create(
+        client = client_services.client_create(
             by=request.user, data=v, area=area, contacts=contacts, competitors=competitors
         )
         return self._out(client, status.HTTP_201_CREATED)
@@ -987,7 +991,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         area = _area(request.user, v.pop("area", None))
-        client = services.client_update(client=client, by=request.user, data=v, area=area)
+        client = client_services.client_update(client=client, by=request.user, data=v, area=area)
         return self._out(client)
 
     @extend_schema(exclude=True)
@@ -1001,7 +1005,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         client = self.get_object()
         data = ClientContactsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        saved = services.client_contacts_save(
+        saved = client_services.client_contacts_save(
             client=client, by=request.user, contacts=data.validated_data["contacts"]
         )
         return Response(ClientContactSerializer(saved, many=True).data)
@@ -1015,7 +1019,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         if request.method == "POST":
             data = ClientVolumesInput(data=request.data)
             data.is_valid(raise_exception=True)
-            services.client_competitor_volumes_set(
+            client_services.client_competitor_volumes_set(
                 client=client,
                 by=request.user,
                 month=data.validated_data["month"],
@@ -1059,7 +1063,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         data = MergeInput(data=request.data)
         data.is_valid(raise_exception=True)
         other = get_object_or_404(Client.objects.visible_to(request.user), pk=data.validated_data["other"])
-        record = services.client_merge(
+        record = client_services.client_merge(
             kept=kept, merged=other, by=request.user, note=data.validated_data.get("note", "")
         )
         return Response(MergeSerializer(record).data)
@@ -1105,10 +1109,12 @@ class CompetitorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
         return Competitor.objects.order_by("name")
 
     def perform_create(self, serializer):
-        serializer.instance = services.competitor_save(by=self.request.user, data=serializer.validated_data)
+        serializer.instance = client_services.competitor_save(
+            by=self.request.user, data=serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = services.competitor_save(
+        serializer.instance = client_services.competitor_save(
             by=self.request.user, competitor=serializer.instance, data=serializer.validated_data
         )
 

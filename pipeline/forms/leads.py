@@ -14,7 +14,7 @@ from ..models.imports import ImportKind
 from ..models.leads import LeadStatus, RejectReason
 from ..models.loop import Stage
 from ..services import screening
-from ..services.leads import LEAD_FIELDS
+from ..services.validation import LEAD_FIELDS
 
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0"}
 

@@ -43,7 +43,7 @@ from ..models.clients import CompanyType, ContactRole, Source
 from ..models.imports import ImportKind, ImportStatus
 from ..models.leads import LeadAction
 from . import leads as lead_services
-from . import screening
+from . import screening, validation
 
 # Above this many rows an import runs as a background task with a progress bar.
 SYNC_MAX_ROWS = 300
@@ -127,11 +127,11 @@ ALIASES = {
     "collected_by": ["收集人", "采集人", "揽投员", "collector", "collected by"],
     "area": ["片区", "所属片区", "area"],
 }
-LEAD_TARGETS = list(lead_services.LEAD_FIELDS)
+LEAD_TARGETS = list(validation.LEAD_FIELDS)
 HISTORY_TARGETS = ["collected_at", "collected_by"]
 CLIENT_TARGETS = [
     "name",
-    *lead_services.LEAD_FIELDS[1:],
+    *validation.LEAD_FIELDS[1:],
     "area",
 ]  # a client's name is the lead's company_name
 REQUIRED_TARGETS = {ImportKind.LEADS: ["company_name", "contact_phone"], ImportKind.CLIENTS: ["name"]}
@@ -614,12 +614,12 @@ class LeadImporter(_Importer):
         self.choices.read(raw)
         errors = {}
         try:
-            fields = lead_services.clean_lead_fields(raw)
+            fields = validation.clean_lead_fields(raw)
         except ValidationError as exc:
             fields = None
             errors.update(exc.message_dict)
         try:
-            competitors = lead_services.clean_competitors(volumes)
+            competitors = validation.clean_competitors(volumes)
         except ValidationError as exc:
             competitors = None
             errors.update(exc.message_dict)
@@ -636,7 +636,7 @@ class LeadImporter(_Importer):
                         raw.get("collected_at"),
                         collector.station.tz if collector.station_id else timezone.get_current_timezone(),
                     )
-                    collector, when = lead_services._collector_and_time(
+                    collector, when = lead_services.collector_and_time(
                         by=self.by, collected_by=collector, collected_at=when
                     )
                 except ValidationError as exc:
@@ -762,7 +762,7 @@ class ClientImporter(_Importer):
         self.choices.read(raw)
         errors = {}
         try:
-            fields = lead_services.clean_client_fields(raw)
+            fields = validation.clean_client_fields(raw)
         except ValidationError as exc:
             fields = None
             errors.update(exc.message_dict)
@@ -777,11 +777,11 @@ class ClientImporter(_Importer):
             if not _cell_text(contact["name"]):
                 contact["name"] = _cell_text(raw.get("name"))
             try:
-                contacts = lead_services.clean_contacts([contact])
+                contacts = validation.clean_contacts([contact])
             except ValidationError as exc:
                 errors["contact_phone"] = [m.split(": ", 1)[-1] for m in exc.messages]
         try:
-            competitors = lead_services.clean_competitors(volumes)
+            competitors = validation.clean_competitors(volumes)
         except ValidationError as exc:
             competitors = None
             errors.update(exc.message_dict)

@@ -1,21 +1,16 @@
-"""Writes of steps 1 and 2: submitting leads, reviewing them (accept, return, reject), resubmitting, finding
-duplicates, and creating, editing and merging client records. Pages, the API, imports and the demo call these.
-"""
+"""Writes of steps 1 and 2 for leads: submitting them, completing and correcting them, and reviewing them
+(accept, return, reject, resubmit). Pages, the API, imports and the demo call these."""
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
-from accounts.models import Area, Role, User
+from accounts.models import Role, User
 from accounts.services import notify
 from quota.tallies import record_leads, record_uncounted
 
@@ -23,8 +18,6 @@ from ..models import (
     Client,
     ClientCompetitorVolume,
     ClientContact,
-    ClientMerge,
-    Competitor,
     Lead,
     LeadCompetitor,
     LeadContact,
@@ -33,9 +26,22 @@ from ..models import (
 )
 from ..models.clients import ContactRole
 from ..models.leads import OPEN_STATUSES, LeadAction, LeadStatus, RejectReason
-from ..models.loop import Proposal, Stage
+from ..models.loop import Stage
 from . import screening
-from .normalize import normalize_company_name, normalize_phone
+from .matching import duplicate_client_for, resolve_merged
+from .validation import (
+    CLOCK_SKEW,
+    EARLIEST_COLLECTION,
+    MAX_PHOTOS,
+    MAX_TEXT,
+    VOLUME_FIELDS,
+    clean_competitors,
+    clean_contacts,
+    clean_lead_fields,
+    clean_photos,
+    field_label,
+    month_of,
+)
 
 # Who may submit leads; executives only read.
 LEAD_COLLECTORS = frozenset(
@@ -53,24 +59,6 @@ REVIEWERS = frozenset({Role.AREA_MARKETER, Role.AREA_MANAGER, Role.STATION_MASTE
 # Who may send `collected_at` and `collected_by` (history import; an integration uses one of these accounts).
 HISTORY_IMPORTERS = frozenset({Role.STATION_MASTER, Role.ADMIN})
 
-LEAD_FIELDS = (
-    "company_name",
-    "contact_name",
-    "contact_title",
-    "contact_role",
-    "contact_phone",
-    "address",
-    "industry",
-    "company_type",
-    "source",
-    "inbound_monthly",
-    "outbound_monthly",
-    "our_monthly",
-    "needs",
-    "notes",
-)
-VOLUME_FIELDS = ("inbound_monthly", "outbound_monthly", "our_monthly")
-TEXT_FIELDS = ("needs", "notes")
 # What the customer-information form must have before the marketer accepts a lead.
 ACCEPT_REQUIRED = (
     "company_name",
@@ -81,432 +69,6 @@ ACCEPT_REQUIRED = (
     "inbound_monthly",
     "outbound_monthly",
 )
-CLIENT_FIELDS = (
-    "name",
-    "address",
-    "industry",
-    "company_type",
-    "source",
-    "inbound_monthly",
-    "outbound_monthly",
-    "our_monthly",
-    "needs",
-    "notes",
-)
-MAX_TEXT = 5000
-MAX_MONTHLY = 10_000_000
-MAX_CONTACTS = 20
-MAX_COMPETITORS = 20
-MAX_PHOTOS = 5
-ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
-# A phone's clock may run a little ahead of the server's.
-CLOCK_SKEW = timedelta(minutes=5)
-EARLIEST_COLLECTION = date(2000, 1, 1)
-
-
-def _label(model, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
-
-
-# --- Validation ----------------------------------------------------------------------------------------------
-
-
-def _clean_value(model, name: str, value, errors: dict):
-    """One field through the model field's own validation (translated messages); floats must be whole."""
-    field = model._meta.get_field(name)
-    if name in VOLUME_FIELDS:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None if field.null else 0
-        if isinstance(value, bool):
-            errors[name] = [_("Enter a whole number of parcels.")]
-            return None
-        if isinstance(value, float):
-            if not value.is_integer():
-                errors[name] = [_("Enter a whole number of parcels.")]
-                return None
-            value = int(value)
-        if isinstance(value, str):
-            value = value.strip().replace(",", "")
-    elif value is None:
-        value = ""
-    elif isinstance(value, str):
-        value = value.strip()
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(int(value)) if float(value).is_integer() else str(value)
-    try:
-        cleaned = field.clean(value, None)
-    except ValidationError as exc:
-        errors[name] = exc.messages
-        return None
-    if name in VOLUME_FIELDS and cleaned is not None and cleaned > MAX_MONTHLY:
-        errors[name] = [_("At most %(max)s parcels a month.") % {"max": f"{MAX_MONTHLY:,}"}]
-    if name in TEXT_FIELDS and len(cleaned) > MAX_TEXT:
-        errors[name] = [_("At most %(max)s characters.") % {"max": MAX_TEXT}]
-    return cleaned
-
-
-def clean_lead_fields(data: dict, *, partial: bool = False) -> dict:
-    """The lead form's fields, validated and normalised; raises ValidationError keyed by field."""
-    errors: dict = {}
-    names = [n for n in LEAD_FIELDS if n in data] if partial else LEAD_FIELDS
-    cleaned = {}
-    for name in names:
-        raw = data.get(name)
-        if raw is None and name == "source" and not partial:
-            raw = Lead._meta.get_field("source").default
-        value = _clean_value(Lead, name, raw, errors)
-        if name not in errors:
-            cleaned[name] = value
-    if "company_name" in cleaned:
-        cleaned["normalized_name"] = normalize_company_name(cleaned["company_name"])
-        if not cleaned["normalized_name"]:
-            errors["company_name"] = [_("Enter the company's name.")]
-    if "contact_phone" in cleaned:
-        try:
-            cleaned["phone_normalized"] = normalize_phone(cleaned["contact_phone"])
-        except ValidationError as exc:
-            errors["contact_phone"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def clean_contacts(contacts, *, field: str = "contacts") -> list[dict]:
-    """Further contacts: name required, role a known choice, phones valid when given."""
-    if contacts is None:
-        return []
-    if not isinstance(contacts, (list, tuple)):
-        raise ValidationError({field: [_("Send a list of contacts.")]})
-    if len(contacts) > MAX_CONTACTS:
-        raise ValidationError({field: [_("At most %(max)s contacts.") % {"max": MAX_CONTACTS}]})
-    out, messages = [], []
-    for i, raw in enumerate(contacts, start=1):
-        if not isinstance(raw, dict):
-            messages.append(_("Contact %(n)s: send an object with a name.") % {"n": i})
-            continue
-        errors: dict = {}
-        row = {}
-        for name in ("name", "title", "role", "phone", "phone2"):
-            value = raw.get(name)
-            if name == "role" and not value:
-                value = ContactRole.OTHER
-            row[name] = _clean_value(LeadContact, name, value, errors)
-        for name in ("phone", "phone2"):
-            if row.get(name):
-                try:
-                    row[f"{name}_normalized"] = normalize_phone(row[name])
-                except ValidationError as exc:
-                    errors[name] = exc.messages
-            else:
-                row[f"{name}_normalized"] = ""
-        for name, msgs in errors.items():
-            messages += [
-                _("Contact %(n)s, %(field)s: %(message)s")
-                % {"n": i, "field": _label(LeadContact, name), "message": m}
-                for m in msgs
-            ]
-        out.append(row)
-    if messages:
-        raise ValidationError({field: messages})
-    return out
-
-
-def resolve_competitor(value) -> Competitor:
-    """A competitor by id, by name or short name (any case, any width), or by the start of its name."""
-    if isinstance(value, Competitor):
-        return value
-    competitors = _competitor_index()
-    if isinstance(value, str) and value.strip().isdecimal():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        for c in competitors:
-            if c.pk == value:
-                return c
-    key = normalize_company_name(str(value or ""))
-    if key:
-        exact = [c for c in competitors if key in (c._key_name, c._key_short)]
-        if len(exact) == 1:
-            return exact[0]
-        started = [c for c in competitors if len(key) >= 2 and c._key_name.startswith(key)]
-        if len(started) == 1:
-            return started[0]
-    raise ValidationError(
-        _("Unknown competitor “%(name)s”. Known: %(known)s.")
-        % {"name": value, "known": ", ".join(c.name for c in competitors if c.is_active)}
-    )
-
-
-def _competitor_index() -> list[Competitor]:
-    competitors = list(Competitor.objects.all())
-    for c in competitors:
-        c._key_name = normalize_company_name(c.name)
-        c._key_short = normalize_company_name(c.short_name) if c.short_name else ""
-    return competitors
-
-
-def clean_competitors(items, *, field: str = "competitors") -> list[tuple[Competitor, int]]:
-    if items is None:
-        return []
-    if not isinstance(items, (list, tuple)):
-        raise ValidationError({field: [_("Send a list of competitors with their monthly parcels.")]})
-    if len(items) > MAX_COMPETITORS:
-        raise ValidationError({field: [_("At most %(max)s competitors.") % {"max": MAX_COMPETITORS}]})
-    out, messages, seen = [], [], set()
-    for i, raw in enumerate(items, start=1):
-        if not isinstance(raw, dict):
-            messages.append(_('Competitor %(n)s: send {"competitor": name, "monthly": n}.') % {"n": i})
-            continue
-        try:
-            competitor = resolve_competitor(raw.get("competitor"))
-        except ValidationError as exc:
-            messages += exc.messages
-            continue
-        errors: dict = {}
-        monthly = _clean_value(LeadCompetitor, "monthly", raw.get("monthly"), errors)
-        if errors or monthly is None:
-            messages.append(
-                _("%(name)s: %(message)s")
-                % {
-                    "name": competitor.name,
-                    "message": " ".join(errors.get("monthly", [_("Enter the parcels per month.")])),
-                }
-            )
-            continue
-        if monthly > MAX_MONTHLY:
-            messages.append(
-                _("%(name)s: at most %(max)s parcels a month.")
-                % {"name": competitor.name, "max": f"{MAX_MONTHLY:,}"}
-            )
-            continue
-        if competitor.pk in seen:
-            messages.append(_("%(name)s is listed twice.") % {"name": competitor.name})
-            continue
-        seen.add(competitor.pk)
-        out.append((competitor, monthly))
-    if messages:
-        raise ValidationError({field: messages})
-    return out
-
-
-def validate_image(upload: UploadedFile, *, field: str = "photos") -> None:
-    """A photo must be an image Pillow can read, no larger than settings.UPLOAD_MAX_BYTES."""
-    limit = settings.UPLOAD_MAX_BYTES
-    name = getattr(upload, "name", "") or _("the file")
-    if upload.size is not None and upload.size > limit:
-        raise ValidationError(
-            {
-                field: [
-                    _("“%(name)s” is %(size)s MB; photos may be at most %(max)s MB.")
-                    % {
-                        "name": name,
-                        "size": f"{upload.size / 1024 / 1024:.1f}",
-                        "max": f"{limit / 1024 / 1024:g}",
-                    }
-                ]
-            }
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-            fmt = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(
-            {field: [_("“%(name)s” is not an image (use a JPEG or PNG photo).") % {"name": name}]}
-        )
-    finally:
-        upload.seek(0)
-    if fmt not in ACCEPTED_IMAGE_FORMATS:
-        raise ValidationError(
-            {
-                field: [
-                    _("“%(name)s” is a %(format)s image; use a JPEG or PNG photo.")
-                    % {"name": name, "format": fmt}
-                ]
-            }
-        )
-
-
-def _clean_photos(photos) -> list:
-    photos = [p for p in (photos or []) if p]
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": [_("At most %(max)s photos per lead.") % {"max": MAX_PHOTOS}]})
-    for photo in photos:
-        validate_image(photo)
-    return photos
-
-
-# --- Duplicates ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Match:
-    kind: str  # "client" or "lead"
-    id: int
-    name: str
-    match: str  # "phone", "name" or "similar"
-    station: str
-    area: str
-    visible: bool
-    status: str = ""
-    collected_on: date | None = None
-    collected_by: str = ""
-
-    def as_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "id": self.id if self.visible else None,
-            # Outside the caller's scope a phone match does not reveal whose number it is.
-            "name": self.name if self.visible or self.match == "name" else "",
-            "match": self.match,
-            "station": self.station,
-            "area": self.area,
-            "status": self.status,
-            "collected_on": self.collected_on,
-            "collected_by": self.collected_by if self.visible else "",
-            "url": self._url() if self.visible else "",
-        }
-
-    def _url(self) -> str:
-        if self.kind == "lead":
-            return reverse("pipeline:lead_detail", args=[self.id])
-        return client_url(self.id)
-
-
-def client_url(client_id: int) -> str:
-    """The client page once it exists, else the client's edit page."""
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse("pipeline:client_detail", args=[client_id])
-    except NoReverseMatch:
-        return reverse("pipeline:client_edit", args=[client_id])
-
-
-def _client_ids_by_phone(phones) -> list[int]:
-    phones = [p for p in phones if p]
-    if not phones:
-        return []
-    return list(
-        ClientContact.objects.filter(
-            Q(phone_normalized__in=phones) | Q(phone2_normalized__in=phones),
-            client__merged_into__isnull=True,
-        )
-        .order_by("client_id")
-        .values_list("client_id", flat=True)
-        .distinct()
-    )
-
-
-def similar_clients(normalized: str):
-    """Active clients whose normalised name resembles this one: trigram similarity on PostgreSQL (an index),
-    one name containing the other elsewhere."""
-    qs = Client.objects.active()
-    if len(normalized) < 2:
-        return qs.none()
-    contains = Q(normalized_name__contains=normalized)
-    if settings.IS_POSTGRES:
-        return qs.filter(contains | Q(normalized_name__trigram_similar=normalized))
-    from django.db.models import Value
-
-    return qs.alias(probe=Value(normalized)).filter(contains | Q(probe__contains=F("normalized_name")))
-
-
-def duplicate_client_for(*, normalized_name: str, phones, station_id: int | None) -> Client | None:
-    """The existing client a lead duplicates: one with the same phone anywhere, or the same name in the station.
-
-    The same name in another station is only a warning: chains have shops of one name in many places.
-    """
-    ids = _client_ids_by_phone(phones)
-    if ids:
-        return Client.objects.get(pk=ids[0])
-    if normalized_name:
-        return (
-            Client.objects.active()
-            .filter(normalized_name=normalized_name, station_id=station_id)
-            .order_by("pk")
-            .first()
-        )
-    return None
-
-
-def find_matches(
-    *, user, company_name: str = "", phones=(), exclude_lead_id=None, limit: int = 5
-) -> list[Match]:
-    """What already exists with this phone or this company: clients, open leads, similar names (for warnings)."""
-    from .normalize import try_normalize_phone
-
-    normalized = normalize_company_name(company_name) if company_name else ""
-    phones = [p for p in (try_normalize_phone(p) for p in phones if p) if p]
-    visible_clients = Client.objects.visible_to(user)
-    visible_leads = Lead.objects.visible_to(user)
-    matches: list[Match] = []
-    seen = set()
-
-    def add_clients(qs, how):
-        for c in qs.select_related("station", "area")[:limit]:
-            if ("client", c.pk) in seen:
-                continue
-            seen.add(("client", c.pk))
-            matches.append(
-                Match(
-                    "client",
-                    c.pk,
-                    c.name,
-                    how,
-                    str(c.station),
-                    str(c.area or ""),
-                    visible=visible_clients.filter(pk=c.pk).exists(),
-                    status=c.get_stage_display(),
-                )
-            )
-
-    if phones:
-        add_clients(Client.objects.filter(pk__in=_client_ids_by_phone(phones)), "phone")
-    if normalized:
-        add_clients(Client.objects.active().filter(normalized_name=normalized).order_by("pk"), "name")
-        add_clients(similar_clients(normalized).exclude(normalized_name=normalized).order_by("pk"), "similar")
-
-    lead_q = Q()
-    if phones:
-        lead_q |= Q(phone_normalized__in=phones) | Q(contacts__phone_normalized__in=phones)
-    if normalized:
-        lead_q |= Q(normalized_name=normalized)
-    if lead_q:
-        leads = (
-            Lead.objects.open()
-            .filter(lead_q)
-            .exclude(pk=exclude_lead_id)
-            .select_related("station", "area", "collected_by")
-            .distinct()
-            .order_by("-collected_at")[:limit]
-        )
-        for lead in leads:
-            how = "phone" if lead.phone_normalized in phones else "name"
-            matches.append(
-                Match(
-                    "lead",
-                    lead.pk,
-                    lead.company_name,
-                    how,
-                    str(lead.station),
-                    str(lead.area or ""),
-                    visible=visible_leads.filter(pk=lead.pk).exists(),
-                    status=lead.get_status_display(),
-                    collected_on=lead.collected_on,
-                    collected_by=str(lead.collected_by),
-                )
-            )
-    return matches
-
-
-def _resolve_merged(client: Client | None) -> Client | None:
-    """Follow merges to the record that is kept."""
-    seen = set()
-    while client is not None and client.merged_into_id and client.pk not in seen:
-        seen.add(client.pk)
-        client = Client.objects.get(pk=client.merged_into_id)
-    return client
 
 
 # --- Submitting ----------------------------------------------------------------------------------------------
@@ -517,7 +79,7 @@ def _require_collector(by: User) -> None:
         raise PermissionDenied(_("Your role does not submit leads."))
 
 
-def _collector_and_time(*, by: User, collected_by: User | None, collected_at: datetime | None):
+def collector_and_time(*, by: User, collected_by: User | None, collected_at: datetime | None):
     """Who collected and when: the caller and now, unless a history importer says otherwise."""
     now = timezone.now()
     collector, when = by, now
@@ -598,9 +160,9 @@ def lead_submit(
             elif part == "competitors":
                 competitors = clean_competitors(data.get("competitors"))
             elif part == "photos":
-                photos = _clean_photos(photos)
+                photos = clean_photos(photos)
             else:
-                collector, when = _collector_and_time(
+                collector, when = collector_and_time(
                     by=by, collected_by=collected_by, collected_at=collected_at
                 )
         except ValidationError as exc:
@@ -652,7 +214,7 @@ def _write_lead_children(lead: Lead, *, contacts, competitors, photos, by) -> No
 
 def lead_add_photos(*, lead: Lead, by: User, photos) -> list[LeadPhoto]:
     _require_can_edit(lead, by)
-    photos = _clean_photos(photos)
+    photos = clean_photos(photos)
     if lead.photos.count() + len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": [_("At most %(max)s photos per lead.") % {"max": MAX_PHOTOS}]})
     with transaction.atomic():
@@ -876,10 +438,6 @@ def missing_for_acceptance(lead: Lead) -> list[str]:
     return missing
 
 
-def _month(d: date) -> date:
-    return d.replace(day=1)
-
-
 @transaction.atomic
 def lead_accept(*, lead: Lead, by: User, new_client: bool = False, at: datetime | None = None) -> Client:
     """Accept a complete lead: it becomes a client, or joins the client it duplicates (unless `new_client`).
@@ -889,7 +447,7 @@ def lead_accept(*, lead: Lead, by: User, new_client: bool = False, at: datetime 
     locked = _lock_open(lead, *OPEN_STATUSES)
     missing = missing_for_acceptance(locked)
     if missing:
-        labels = ", ".join(_label(Lead, name) for name in missing)
+        labels = ", ".join(field_label(Lead, name) for name in missing)
         errors = {name: [_("Required before the lead is accepted.")] for name in missing}
         errors["__all__"] = [_("Complete these fields before accepting: %(fields)s.") % {"fields": labels}]
         raise ValidationError(errors)
@@ -904,7 +462,7 @@ def lead_accept(*, lead: Lead, by: User, new_client: bool = False, at: datetime 
     )
     client = None
     if not new_client:
-        client = _resolve_merged(locked.duplicate_of) or duplicate_client_for(
+        client = resolve_merged(locked.duplicate_of) or duplicate_client_for(
             normalized_name=locked.normalized_name, phones=phones, station_id=locked.station_id
         )
     now = _decision_time(at)
@@ -937,7 +495,7 @@ def lead_accept(*, lead: Lead, by: User, new_client: bool = False, at: datetime 
             ClientCompetitorVolume(
                 client=client,
                 competitor=lc.competitor,
-                month=_month(locked.collected_on),
+                month=month_of(locked.collected_on),
                 monthly=lc.monthly,
                 recorded_by=by,
             )
@@ -1017,321 +575,3 @@ def _add_contacts_from_lead(client: Client, lead: Lead, contacts: list[LeadConta
         person.source_lead = lead
         new.append(person)
     ClientContact.objects.bulk_create(new)
-
-
-# --- Clients -------------------------------------------------------------------------------------------------
-
-
-def _require_client_editor(by: User) -> None:
-    if not (by.is_authenticated and by.role in screening.CLIENT_EDITORS):
-        raise PermissionDenied(_("Your role may not edit client records."))
-
-
-def clean_client_fields(data: dict, *, partial: bool = False) -> dict:
-    errors: dict = {}
-    names = [n for n in CLIENT_FIELDS if n in data] if partial else CLIENT_FIELDS
-    cleaned = {}
-    for name in names:
-        raw = data.get(name)
-        if raw is None and name == "source":
-            raw = Client._meta.get_field("source").default
-        if name in VOLUME_FIELDS and raw in (None, ""):
-            raw = 0
-        value = _clean_value(Client, name, raw, errors)
-        if name not in errors:
-            cleaned[name] = value
-    if "name" in cleaned:
-        cleaned["normalized_name"] = normalize_company_name(cleaned["name"])
-        if not cleaned["normalized_name"]:
-            errors["name"] = [_("Enter the company's name.")]
-    if "difficulty_manual" in data:
-        value = data["difficulty_manual"]
-        if value in (None, ""):
-            cleaned["difficulty_manual"] = None
-        else:
-            try:
-                cleaned["difficulty_manual"] = Client._meta.get_field("difficulty_manual").clean(value, None)
-            except ValidationError as exc:
-                errors["difficulty_manual"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def _client_place(*, by: User, area: Area | None):
-    if area is not None:
-        if not Area.objects.visible_to(by).filter(pk=area.pk).exists():
-            raise ValidationError({"area": [_("This area is outside your scope.")]})
-        return area.station, area
-    if by.station_id is None:
-        raise ValidationError({"area": [_("Choose the area the client belongs to.")]})
-    return by.station, by.area
-
-
-@transaction.atomic
-def client_create(
-    *,
-    by: User,
-    data: dict,
-    area: Area | None = None,
-    contacts=None,
-    competitors=None,
-    month: date | None = None,
-    import_job=None,
-) -> Client:
-    """A client record created directly by a marketer (a walk-in, a list from elsewhere, an import)."""
-    _require_client_editor(by)
-    errors = {}
-    fields, contact_rows, competitor_rows = {}, [], []
-    for part in ("fields", "contacts", "competitors", "place"):
-        try:
-            if part == "fields":
-                fields = clean_client_fields(data)
-            elif part == "contacts":
-                contact_rows = clean_contacts(contacts)
-            elif part == "competitors":
-                competitor_rows = clean_competitors(competitors)
-            else:
-                station, area = _client_place(by=by, area=area)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    phones = [p for c in contact_rows for p in (c["phone_normalized"], c["phone2_normalized"]) if p]
-    existing = duplicate_client_for(
-        normalized_name=fields["normalized_name"], phones=phones, station_id=station.pk
-    )
-    if existing is not None:
-        raise ValidationError(
-            {
-                "name": [
-                    _("This client already exists: “%(name)s” (no. %(id)s).")
-                    % {"name": existing.name, "id": existing.pk}
-                ]
-            }
-        )
-    client = Client.objects.create(
-        **fields, station=station, area=area, created_by=by, collected_by=by, import_job=import_job
-    )
-    ClientContact.objects.bulk_create([ClientContact(client=client, **c) for c in contact_rows])
-    month = _month(month or timezone.localdate())
-    ClientCompetitorVolume.objects.bulk_create(
-        [
-            ClientCompetitorVolume(client=client, competitor=c, month=month, monthly=m, recorded_by=by)
-            for c, m in competitor_rows
-        ]
-    )
-    screening.refresh(client)
-    return client
-
-
-@transaction.atomic
-def client_update(*, client: Client, by: User, data: dict, area: Area | None = None) -> Client:
-    """Edit a client's profile (name, address, type, source, parcel profile, needs, notes, difficulty)."""
-    _require_client_editor(by)
-    fields = clean_client_fields(data, partial=True)
-    locked = Client.objects.select_for_update().get(pk=client.pk)
-    if locked.is_merged:
-        raise ValidationError(_("This client was merged into another; edit that one."))
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    if area is not None and area.pk != locked.area_id:
-        if not Area.objects.visible_to(by).filter(pk=area.pk).exists():
-            raise ValidationError({"area": [_("This area is outside your scope.")]})
-        locked.area, locked.station = area, area.station
-        fields.update(area=area, station=area.station)
-    if fields:
-        locked.save(update_fields=[*fields, "updated_at"])
-    screening.refresh(locked)
-    return locked
-
-
-@transaction.atomic
-def client_contacts_save(*, client: Client, by: User, contacts: list[dict]) -> list[ClientContact]:
-    """Add, change or remove contacts: rows with an "id" change that contact ("delete": true removes it)."""
-    _require_client_editor(by)
-    existing = {c.pk: c for c in ClientContact.objects.filter(client=client)}
-    errors = []
-    keep = []
-    for i, row in enumerate(contacts, start=1):
-        if row.get("id") and row.get("id") not in existing:
-            errors.append(_("Contact %(n)s does not belong to this client.") % {"n": i})
-            continue
-        if row.get("delete"):
-            continue
-        keep.append(row)
-    cleaned = clean_contacts(
-        [{k: row.get(k) for k in ("name", "title", "role", "phone", "phone2")} for row in keep]
-    )
-    extra_errors = {}
-    for row, clean in zip(keep, cleaned, strict=True):
-        email = (row.get("email") or "").strip()
-        clean["email"] = email
-        clean["notes"] = (row.get("notes") or "").strip()[:MAX_TEXT]
-        if email:
-            try:
-                ClientContact._meta.get_field("email").clean(email, None)
-            except ValidationError as exc:
-                extra_errors.setdefault("contacts", []).extend(exc.messages)
-    if errors or extra_errors:
-        raise ValidationError({"contacts": errors + extra_errors.get("contacts", [])})
-    kept_ids = set()
-    for row, clean in zip(keep, cleaned, strict=True):
-        if row.get("id"):
-            contact = existing[row["id"]]
-            for name, value in clean.items():
-                setattr(contact, name, value)
-            contact.save()
-            kept_ids.add(contact.pk)
-        else:
-            ClientContact.objects.create(client=client, **clean)
-    ClientContact.objects.filter(client=client).exclude(pk__in=kept_ids).filter(
-        pk__in=[pk for pk in existing if pk not in kept_ids]
-    ).delete()
-    screening.refresh(client)
-    return list(ClientContact.objects.filter(client=client).order_by("pk"))
-
-
-@transaction.atomic
-def client_competitor_volumes_set(
-    *, client: Client, by: User, month: date, volumes
-) -> list[ClientCompetitorVolume]:
-    """Record what each competitor carries for the client in a month ([{"competitor", "monthly"}]), and our own
-    monthly parcels if given as {"competitor": None}. Earlier months stay as history."""
-    _require_client_editor(by)
-    month = _month(month)
-    if month > _month(timezone.localdate()):
-        raise ValidationError({"month": [_("The month cannot be in the future.")]})
-    rows = clean_competitors(volumes, field="volumes")
-    saved = []
-    for competitor, monthly in rows:
-        volume, _created = ClientCompetitorVolume.objects.update_or_create(
-            client=client,
-            competitor=competitor,
-            month=month,
-            defaults={"monthly": monthly, "recorded_by": by},
-        )
-        saved.append(volume)
-    Client.objects.filter(pk=client.pk).update(updated_at=timezone.now())
-    screening.refresh(client)
-    return saved
-
-
-# Records that stay with the merged client rather than move: the merge's own record, and its place in the tree.
-_NOT_MOVED = {("pipeline", "clientmerge")}
-
-
-def _move_rows(model, field_name: str, kept: Client, merged: Client) -> int:
-    """Point every row of `model` that refers to `merged` at `kept`; rows that would break a unique rule
-    (the kept client already has that month, that one-to-one record) stay on the merged client."""
-    qs = model._base_manager.filter(**{field_name: merged})
-    try:
-        with transaction.atomic():
-            return qs.update(**{field_name: kept})
-    except IntegrityError:
-        moved = 0
-        for pk in qs.values_list("pk", flat=True):
-            try:
-                with transaction.atomic():
-                    moved += model._base_manager.filter(pk=pk).update(**{field_name: kept})
-            except IntegrityError:
-                continue
-        return moved
-
-
-@transaction.atomic
-def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> ClientMerge:
-    """Merge `merged` into `kept`: every lead, contact, volume and history row moves to `kept`; `merged` stays as
-    a pointer (merged_into) and a ClientMerge row records who merged what and what moved."""
-    _require_client_editor(by)
-    if kept.pk == merged.pk:
-        raise ValidationError({"other": [_("Choose two different clients.")]})
-    visible = Client.objects.visible_to(by)
-    if visible.filter(pk__in=[kept.pk, merged.pk]).count() != 2:
-        raise PermissionDenied(_("Both clients must be in your scope."))
-    # Lock both in one order, so two merges of the same pair cannot deadlock.
-    locked = {
-        c.pk: c for c in Client.objects.select_for_update().filter(pk__in=[kept.pk, merged.pk]).order_by("pk")
-    }
-    kept, merged = locked[kept.pk], locked[merged.pk]
-    if kept.is_merged or merged.is_merged:
-        raise ValidationError(_("One of these clients was already merged into another."))
-    # Proposal versions are numbered per client: the merged client's versions follow the kept client's.
-    last_version = Proposal.objects.filter(client=kept).aggregate(v=Max("version"))["v"] or 0
-    Proposal.objects.filter(client=merged).update(version=F("version") + last_version)
-    moved = {}
-    for rel in Client._meta.related_objects:
-        model = rel.related_model
-        if (model._meta.app_label, model._meta.model_name) in _NOT_MOVED:
-            continue
-        if rel.many_to_many:
-            through = rel.through
-            fk = next(f for f in through._meta.fields if f.is_relation and f.related_model is Client)
-            model, field_name = through, fk.name
-        else:
-            field_name = rel.field.name
-        if model is Client:
-            count = Client.objects.filter(merged_into=merged).update(merged_into=kept)
-        else:
-            count = _move_rows(model, field_name, kept, merged)
-        if count:
-            label = f"{model._meta.app_label}.{model.__name__}.{field_name}"
-            moved[label] = moved.get(label, 0) + count
-    changed = []
-    for name in ("address", "industry", "company_type"):
-        if not getattr(kept, name) and getattr(merged, name):
-            setattr(kept, name, getattr(merged, name))
-            changed.append(name)
-    for name in VOLUME_FIELDS:
-        if not getattr(kept, name) and getattr(merged, name):
-            setattr(kept, name, getattr(merged, name))
-            changed.append(name)
-    for name in ("needs", "notes"):
-        extra = getattr(merged, name)
-        if extra and extra not in getattr(kept, name):
-            setattr(kept, name, f"{getattr(kept, name)}\n{extra}".strip())
-            changed.append(name)
-    if changed:
-        kept.save(update_fields=[*changed, "updated_at"])
-    Client.objects.filter(pk=merged.pk).update(merged_into=kept, updated_at=timezone.now())
-    record = ClientMerge.objects.create(
-        kept=kept, merged=merged, by=by, note=(note or "").strip()[:MAX_TEXT], moved=moved
-    )
-    screening.refresh(kept)
-    return record
-
-
-# --- Reading helpers for pages and the API -----------------------------------------------------------------
-
-
-def review_queue(user):
-    """Submitted leads the user reviews, oldest first."""
-    return (
-        Lead.objects.visible_to(user)
-        .filter(status=LeadStatus.SUBMITTED)
-        .select_related("collected_by", "area", "duplicate_of")
-        .order_by("collected_at", "pk")
-    )
-
-
-# --- Competitors ---------------------------------------------------------------------------------------------
-
-COMPETITOR_FIELDS = ("name", "short_name", "products", "prices_seen", "strengths", "notes", "is_active")
-
-
-@transaction.atomic
-def competitor_save(*, by: User, data: dict, competitor: Competitor | None = None) -> Competitor:
-    """Add a competitor to the list or edit its profile (products, prices seen, strengths)."""
-    if not (by.is_authenticated and by.role in screening.CLIENT_EDITORS):
-        raise PermissionDenied(_("Your role may not edit the competitors list."))
-    competitor = competitor or Competitor()
-    for name in COMPETITOR_FIELDS:
-        if name in data:
-            value = data[name]
-            setattr(competitor, name, value.strip() if isinstance(value, str) else value)
-    for name in ("products", "prices_seen", "strengths", "notes"):
-        if len(getattr(competitor, name)) > MAX_TEXT:
-            raise ValidationError({name: [_("At most %(max)s characters.") % {"max": MAX_TEXT}]})
-    competitor.full_clean()
-    competitor.save()
-    return competitor

@@ -25,7 +25,9 @@ from ..models import Client, ClientCompetitorVolume, ClientMerge, Competitor, Im
 from ..models.imports import ImportKind, ImportStatus
 from ..models.leads import LeadStatus, RejectReason
 from ..models.loop import Stage
-from ..services import importing, screening
+from ..selectors import leads as lead_selectors
+from ..services import clients as client_services
+from ..services import importing, matching, screening, validation
 from ..services import leads as services
 
 PAGE_SIZE = 50
@@ -152,11 +154,11 @@ def lead_detail(request, pk):
         and request.user.pk in (lead.collected_by_id, lead.created_by_id),
         "can_review": can_review,
         "missing": services.missing_for_acceptance(lead),
-        "missing_labels": [services._label(Lead, n) for n in services.missing_for_acceptance(lead)],
+        "missing_labels": [validation.field_label(Lead, n) for n in services.missing_for_acceptance(lead)],
         "reject_choices": RejectReason.choices,
         "saved": request.GET.get("saved") == "1",
-        "client_url": services.client_url(lead.client_id) if lead.client_id else "",
-        "duplicate_url": services.client_url(lead.duplicate_of_id)
+        "client_url": matching.client_url(lead.client_id) if lead.client_id else "",
+        "duplicate_url": matching.client_url(lead.duplicate_of_id)
         if lead.duplicate_of_id
         and Client.objects.visible_to(request.user).filter(pk=lead.duplicate_of_id).exists()
         else "",
@@ -219,14 +221,18 @@ def lead_photo_add(request, pk):
 def review_queue(request):
     """The area's submitted leads, oldest first, with what is missing highlighted."""
     leads = list(
-        services.review_queue(request.user).prefetch_related("photos", "competitors__competitor")[:QUEUE_PAGE]
+        lead_selectors.review_queue(request.user).prefetch_related("photos", "competitors__competitor")[
+            :QUEUE_PAGE
+        ]
     )
-    total = services.review_queue(request.user).count() if len(leads) == QUEUE_PAGE else len(leads)
+    total = lead_selectors.review_queue(request.user).count() if len(leads) == QUEUE_PAGE else len(leads)
     rows = [
         {
             "lead": lead,
             "missing": set(services.missing_for_acceptance(lead)),
-            "missing_labels": [services._label(Lead, n) for n in services.missing_for_acceptance(lead)],
+            "missing_labels": [
+                validation.field_label(Lead, n) for n in services.missing_for_acceptance(lead)
+            ],
         }
         for lead in leads
     ]
@@ -304,7 +310,7 @@ def lead_lookup(request):
     name = (request.GET.get("company_name") or "")[:200]
     phone = (request.GET.get("contact_phone") or "")[:40]
     exclude = request.GET.get("exclude")
-    matches = services.find_matches(
+    matches = matching.find_matches(
         user=request.user,
         company_name=name,
         phones=[phone],
@@ -320,7 +326,7 @@ def _client_rows(clients):
     return [
         {
             "client": c,
-            "url": services.client_url(c.pk),
+            "url": matching.client_url(c.pk),
             "signals": [s for s in screening.SIGNALS if s.applies(c)],
         }
         for c in clients
@@ -376,7 +382,7 @@ def screening_list(request):
         rows.append(
             {
                 "client": client,
-                "url": services.client_url(client.pk),
+                "url": matching.client_url(client.pk),
                 "assessment": screening.assess(client, average_price=prices[client.station_id]),
             }
         )
@@ -403,7 +409,7 @@ def client_new(request):
     volumes.fields["month"].required = False
     if request.method == "POST" and form.is_valid() and volumes.is_valid():
         try:
-            client = services.client_create(
+            client = client_services.client_create(
                 by=request.user,
                 data=form.service_data(),
                 area=form.cleaned_data.get("area"),
@@ -414,7 +420,7 @@ def client_new(request):
             form.put_errors(exc)
         else:
             messages.success(request, _("Client created."))
-            return redirect(services.client_url(client.pk))
+            return redirect(matching.client_url(client.pk))
     return render(request, "pipeline/client_form.html", {"form": form, "volumes": volumes, "client": None})
 
 
@@ -426,18 +432,18 @@ def client_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(
+            client_services.client_update(
                 client=client, by=request.user, data=form.service_data(), area=form.cleaned_data.get("area")
             )
         except ValidationError as exc:
             form.put_errors(exc)
         else:
             messages.success(request, _("Saved."))
-            return redirect(services.client_url(client.pk))
+            return redirect(matching.client_url(client.pk))
     return render(
         request,
         "pipeline/client_form.html",
-        {"form": form, "client": client, "client_url": services.client_url(client.pk)},
+        {"form": form, "client": client, "client_url": matching.client_url(client.pk)},
     )
 
 
@@ -465,18 +471,18 @@ def client_contacts(request, pk):
             and (f.cleaned_data.get("id") or f.cleaned_data.get("name") or f.cleaned_data.get("phone"))
         ]
         try:
-            services.client_contacts_save(client=client, by=request.user, contacts=rows)
+            client_services.client_contacts_save(client=client, by=request.user, contacts=rows)
         except ValidationError as exc:
             for messages_ in exc.message_dict.values():
                 for m in messages_:
                     formset._non_form_errors = formset.non_form_errors() + [m]
         else:
             messages.success(request, _("Contacts saved."))
-            return redirect(services.client_url(client.pk))
+            return redirect(matching.client_url(client.pk))
     return render(
         request,
         "pipeline/client_contacts.html",
-        {"formset": formset, "client": client, "client_url": services.client_url(client.pk)},
+        {"formset": formset, "client": client, "client_url": matching.client_url(client.pk)},
     )
 
 
@@ -499,8 +505,8 @@ def client_plan(request, pk):
             forms.LeadForm.put_errors(form, exc)
         else:
             messages.success(request, _("Screening and visit plan saved."))
-            return redirect(services.client_url(client.pk))
-    context = {"form": form, "client": client, "client_url": services.client_url(client.pk)}
+            return redirect(matching.client_url(client.pk))
+    context = {"form": form, "client": client, "client_url": matching.client_url(client.pk)}
     context.update(screening.client_profile_context(client))
     return render(request, "pipeline/client_plan.html", context)
 
@@ -514,14 +520,14 @@ def client_competitors(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_competitor_volumes_set(
+            client_services.client_competitor_volumes_set(
                 client=client, by=request.user, month=form.cleaned_data["month"], volumes=form.volumes()
             )
         except ValidationError as exc:
             forms.LeadForm.put_errors(form, exc)
         else:
             messages.success(request, _("Competitor volumes saved."))
-            return redirect(services.client_url(client.pk))
+            return redirect(matching.client_url(client.pk))
     history = (
         ClientCompetitorVolume.objects.filter(client=client)
         .select_related("competitor")
@@ -530,7 +536,7 @@ def client_competitors(request, pk):
     return render(
         request,
         "pipeline/client_competitors.html",
-        {"form": form, "client": client, "history": history, "client_url": services.client_url(client.pk)},
+        {"form": form, "client": client, "history": history, "client_url": matching.client_url(client.pk)},
     )
 
 
@@ -540,7 +546,7 @@ def client_merge(request, pk):
     client = _client(request, pk)
     if client.is_merged:
         messages.error(request, _("This client was merged into another; merge into that one."))
-        return redirect(services.client_url(client.merged_into_id))
+        return redirect(matching.client_url(client.merged_into_id))
     visible = Client.objects.visible_to(request.user).active().exclude(pk=client.pk).select_related("area")
     q = (request.GET.get("q") or "").strip()
     if q:
@@ -548,7 +554,7 @@ def client_merge(request, pk):
 
         candidates = ClientFilter().search(visible, "q", q)[:20]
     else:
-        candidates = services.similar_clients(client.normalized_name).filter(pk__in=visible.values("pk"))[:20]
+        candidates = matching.similar_clients(client.normalized_name).filter(pk__in=visible.values("pk"))[:20]
     other = None
     form = forms.MergeForm(request.POST or None, initial={"other": request.GET.get("other")})
     other_id = request.POST.get("other") or request.GET.get("other")
@@ -558,7 +564,7 @@ def client_merge(request, pk):
         if other is None:
             raise PermissionDenied
         try:
-            record = services.client_merge(
+            record = client_services.client_merge(
                 kept=client, merged=other, by=request.user, note=form.cleaned_data["note"]
             )
         except ValidationError as exc:
@@ -569,7 +575,7 @@ def client_merge(request, pk):
                 _("“%(merged)s” was merged into “%(kept)s”: %(n)s records moved.")
                 % {"merged": other.name, "kept": client.name, "n": sum(record.moved.values())},
             )
-            return redirect(services.client_url(client.pk))
+            return redirect(matching.client_url(client.pk))
     return render(
         request,
         "pipeline/client_merge.html",
@@ -581,7 +587,7 @@ def client_merge(request, pk):
             "other_contacts": other.contacts.count() if other else 0,
             "form": form,
             "q": q,
-            "client_url": services.client_url(client.pk),
+            "client_url": matching.client_url(client.pk),
             "merges": ClientMerge.objects.filter(Q(kept=client) | Q(merged=client)).select_related(
                 "kept", "merged", "by"
             ),
@@ -612,7 +618,7 @@ def competitor_edit(request, pk=None):
         try:
             if competitor is not None:
                 competitor.refresh_from_db()
-            services.competitor_save(by=request.user, competitor=competitor, data=form.cleaned_data)
+            client_services.competitor_save(by=request.user, competitor=competitor, data=form.cleaned_data)
         except ValidationError as exc:
             forms.LeadForm.put_errors(form, exc)
         else:

@@ -1,0 +1,181 @@
+"""Duplicates: the existing client a lead or a new client duplicates (the one rule every writer follows), and
+what already exists with a phone or a company name (the warnings the capture form shows while typing)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.urls import reverse
+
+from ..models import Client, ClientContact, Lead
+from .normalize import normalize_company_name, try_normalize_phone
+
+
+@dataclass
+class Match:
+    kind: str  # "client" or "lead"
+    id: int
+    name: str
+    match: str  # "phone", "name" or "similar"
+    station: str
+    area: str
+    visible: bool
+    status: str = ""
+    collected_on: date | None = None
+    collected_by: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "id": self.id if self.visible else None,
+            # Outside the caller's scope a phone match does not reveal whose number it is.
+            "name": self.name if self.visible or self.match == "name" else "",
+            "match": self.match,
+            "station": self.station,
+            "area": self.area,
+            "status": self.status,
+            "collected_on": self.collected_on,
+            "collected_by": self.collected_by if self.visible else "",
+            "url": self._url() if self.visible else "",
+        }
+
+    def _url(self) -> str:
+        if self.kind == "lead":
+            return reverse("pipeline:lead_detail", args=[self.id])
+        return client_url(self.id)
+
+
+def client_url(client_id: int) -> str:
+    """The client page once it exists, else the client's edit page."""
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse("pipeline:client_detail", args=[client_id])
+    except NoReverseMatch:
+        return reverse("pipeline:client_edit", args=[client_id])
+
+
+def _client_ids_by_phone(phones) -> list[int]:
+    phones = [p for p in phones if p]
+    if not phones:
+        return []
+    return list(
+        ClientContact.objects.filter(
+            Q(phone_normalized__in=phones) | Q(phone2_normalized__in=phones),
+            client__merged_into__isnull=True,
+        )
+        .order_by("client_id")
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+
+
+def similar_clients(normalized: str):
+    """Active clients whose normalised name resembles this one: trigram similarity on PostgreSQL (an index),
+    one name containing the other elsewhere."""
+    qs = Client.objects.active()
+    if len(normalized) < 2:
+        return qs.none()
+    contains = Q(normalized_name__contains=normalized)
+    if settings.IS_POSTGRES:
+        return qs.filter(contains | Q(normalized_name__trigram_similar=normalized))
+    from django.db.models import Value
+
+    return qs.alias(probe=Value(normalized)).filter(contains | Q(probe__contains=F("normalized_name")))
+
+
+def duplicate_client_for(*, normalized_name: str, phones, station_id: int | None) -> Client | None:
+    """The existing client a lead duplicates: one with the same phone anywhere, or the same name in the station.
+
+    The same name in another station is only a warning: chains have shops of one name in many places.
+    """
+    ids = _client_ids_by_phone(phones)
+    if ids:
+        return Client.objects.get(pk=ids[0])
+    if normalized_name:
+        return (
+            Client.objects.active()
+            .filter(normalized_name=normalized_name, station_id=station_id)
+            .order_by("pk")
+            .first()
+        )
+    return None
+
+
+def find_matches(
+    *, user, company_name: str = "", phones=(), exclude_lead_id=None, limit: int = 5
+) -> list[Match]:
+    """What already exists with this phone or this company: clients, open leads, similar names (for warnings)."""
+
+    normalized = normalize_company_name(company_name) if company_name else ""
+    phones = [p for p in (try_normalize_phone(p) for p in phones if p) if p]
+    visible_clients = Client.objects.visible_to(user)
+    visible_leads = Lead.objects.visible_to(user)
+    matches: list[Match] = []
+    seen = set()
+
+    def add_clients(qs, how):
+        for c in qs.select_related("station", "area")[:limit]:
+            if ("client", c.pk) in seen:
+                continue
+            seen.add(("client", c.pk))
+            matches.append(
+                Match(
+                    "client",
+                    c.pk,
+                    c.name,
+                    how,
+                    str(c.station),
+                    str(c.area or ""),
+                    visible=visible_clients.filter(pk=c.pk).exists(),
+                    status=c.get_stage_display(),
+                )
+            )
+
+    if phones:
+        add_clients(Client.objects.filter(pk__in=_client_ids_by_phone(phones)), "phone")
+    if normalized:
+        add_clients(Client.objects.active().filter(normalized_name=normalized).order_by("pk"), "name")
+        add_clients(similar_clients(normalized).exclude(normalized_name=normalized).order_by("pk"), "similar")
+
+    lead_q = Q()
+    if phones:
+        lead_q |= Q(phone_normalized__in=phones) | Q(contacts__phone_normalized__in=phones)
+    if normalized:
+        lead_q |= Q(normalized_name=normalized)
+    if lead_q:
+        leads = (
+            Lead.objects.open()
+            .filter(lead_q)
+            .exclude(pk=exclude_lead_id)
+            .select_related("station", "area", "collected_by")
+            .distinct()
+            .order_by("-collected_at")[:limit]
+        )
+        for lead in leads:
+            how = "phone" if lead.phone_normalized in phones else "name"
+            matches.append(
+                Match(
+                    "lead",
+                    lead.pk,
+                    lead.company_name,
+                    how,
+                    str(lead.station),
+                    str(lead.area or ""),
+                    visible=visible_leads.filter(pk=lead.pk).exists(),
+                    status=lead.get_status_display(),
+                    collected_on=lead.collected_on,
+                    collected_by=str(lead.collected_by),
+                )
+            )
+    return matches
+
+
+def resolve_merged(client: Client | None) -> Client | None:
+    """Follow merges to the record that is kept."""
+    seen = set()
+    while client is not None and client.merged_into_id and client.pk not in seen:
+        seen.add(client.pk)
+        client = Client.objects.get(pk=client.merged_into_id)
+    return client
