@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from config.web import put_errors
+
 from . import services
 from .forms import AreaForm, PersonForm
 from .models import Area, Notification, Role, User
@@ -78,8 +80,7 @@ def _save_person(request, form, instance=None):
         else:
             services.user_update(by=request.user, user=instance, password=password, **data)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        put_errors(form, exc)
         return False
     return True
 

@@ -2,12 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import HQ_ROLES, Role, Station
+from config.web import xlsx_response
 
 from . import access, figures, jobs, versions, workbook
 from .periods import PeriodForm, PeriodKind, parse_period
@@ -125,8 +126,4 @@ def notice_xlsx(request):
         return render(request, "dashboard/notice.html", context, status=400)
     content = workbook.notice_workbook(data)
     name = f"notice-{station.code}{'-' + str(area.pk) if area else ''}-{period.start}-{period.end}.xlsx"
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_response(content, name)

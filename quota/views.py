@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import HQ_ROLES, QUOTA_ROLES, Role, Station, User
 from accounts.permissions import role_required
+from config.web import put_errors
 
 from . import services
 from .calendar import holidays_known, settings_for, station_calendar
@@ -33,14 +34,6 @@ def _month_param(request) -> datetime.date | None:
         return datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
     except ValueError:
         return None
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- A person's quota -----------------------------------------------------------------------------------------
@@ -170,7 +163,7 @@ def flag_step(request, pk, step):
         try:
             service(flag=flag, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Saved. The step is kept in the flag's history."))
             return redirect("quota:flag", pk=flag.pk)
@@ -215,7 +208,7 @@ def calendar(request):
                 else:
                     services.calendar_day_set(by=request.user, station=station, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                put_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 day = form.cleaned_data["day"]
@@ -262,7 +255,7 @@ def settings_page(request):
         try:
             services.settings_update(by=request.user, station=station, **form.changes())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Saved. The settings apply to the days not evaluated yet."))
             return redirect(f"{reverse('quota:calendar')}?station={station.pk}")
@@ -286,7 +279,7 @@ def leave(request):
             try:
                 services.leave_create(by=user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                put_errors(form, exc)
             else:
                 messages.success(request, _("Leave recorded."))
                 return redirect("quota:leave")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Area, User
 from accounts.permissions import role_required
+from config.web import put_errors
 from pipeline.models import Client
 from pipeline.services.transitions import LOOP_ROLES
 
@@ -22,14 +23,6 @@ from .forms import DecisionForm, PlanForm, RecordForm
 from .models import PlanStatus, SuperiorStatus, VisitPlan, VisitRecord
 
 ROLES = tuple(LOOP_ROLES)
-
-
-def _report(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _client_from_query(request):
@@ -113,7 +106,7 @@ def plan_new(request):
         try:
             plan = services.plan_create(by=request.user, **data)
         except ValidationError as exc:
-            _report(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Visit planned."))
             return redirect("visits:plan_detail", plan.pk)
@@ -210,7 +203,7 @@ def record_new(request):
                 **data,
             )
         except ValidationError as exc:
-            _report(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Visit recorded."))
             return redirect("pipeline:client_detail", record.client_id)

@@ -12,7 +12,6 @@ import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import Area, Station, User
 from config.api import JSONParser, Pagination
+from config.web import XLSX, xlsx_response
 
 from ..models import (
     Client,
@@ -51,15 +51,6 @@ from ..selectors import leads as lead_selectors
 from ..services import clients as client_services
 from ..services import importing, matching, screening, validation
 from ..services import leads as services
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
 
 # --- Leads: output ---------------------------------------------------------------------------------------
 
@@ -697,7 +688,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     def export(self, request):
         """The filtered list as an .xlsx workbook."""
         qs = self.filter_queryset(self.get_queryset())
-        return _xlsx_response(
+        return xlsx_response(
             importing.export_xlsx(qs, ImportKind.LEADS), f"leads-{timezone.localdate()}.xlsx"
         )
 
@@ -1073,7 +1064,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     def export(self, request):
         """The filtered list as an .xlsx workbook."""
         qs = self.filter_queryset(self.get_queryset())
-        return _xlsx_response(
+        return xlsx_response(
             importing.export_xlsx(qs, ImportKind.CLIENTS), f"clients-{timezone.localdate()}.xlsx"
         )
 

@@ -141,17 +141,6 @@ class LeadForm(forms.Form):
                 initial[f"contact{i}_{name}"] = getattr(contact, name)
         return initial
 
-    def put_errors(self, exc) -> None:
-        """A service's ValidationError on the form: by field where the form has one, else on top."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                target = field if field in self.fields else None
-                if field in ("competitors", "contacts"):
-                    target = None
-                self.add_error(target, errors)
-        else:
-            self.add_error(None, exc.messages)
-
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(
@@ -306,8 +295,6 @@ class ClientForm(forms.Form):
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "area"}
-
-    put_errors = LeadForm.put_errors
 
 
 class NewClientForm(ClientForm):

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Station
 from accounts.permissions import role_required
+from config.web import put_errors, xlsx_response
 
 from ..forms import leads as forms
 from ..models import Client, ClientCompetitorVolume, ClientMerge, Competitor, ImportJob, Lead
@@ -36,7 +37,6 @@ COLLECTORS = tuple(services.LEAD_COLLECTORS)
 REVIEWERS = tuple(services.REVIEWERS)
 EDITORS = tuple(screening.CLIENT_EDITORS)
 READERS_OF_CLIENTS = tuple(Role)  # every role reads clients, scoped by visible_to
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(request, qs, size=PAGE_SIZE):
@@ -55,12 +55,6 @@ def _querystring(request, **drop) -> str:
     for key in ("page", *drop):
         params.pop(key, None)
     return params.urlencode()
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _lead(request, pk) -> Lead:
@@ -94,7 +88,7 @@ def lead_capture(request):
                 idempotency_key=form.cleaned_data.get("idempotency_key", ""),
             )
         except ValidationError as exc:
-            form.put_errors(exc)
+            put_errors(form, exc)
         else:
             if created:
                 messages.success(request, _("Lead saved: %(name)s.") % {"name": lead.company_name})
@@ -124,7 +118,7 @@ def lead_list(request):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(f"{reverse('pipeline:lead_list')}?{_querystring(request, export=1)}")
-        return _xlsx(content, f"leads-{timezone.localdate()}.xlsx")
+        return xlsx_response(content, f"leads-{timezone.localdate()}.xlsx")
     page = _page(request, qs)
     return render(
         request,
@@ -195,7 +189,7 @@ def lead_edit(request, pk):
                 services.lead_update(lead=lead, by=request.user, data=form.service_data(), photos=photos)
                 messages.success(request, _("Saved."))
         except ValidationError as exc:
-            form.put_errors(exc)
+            put_errors(form, exc)
         else:
             return redirect("pipeline:lead_detail", lead.pk)
     return render(request, "pipeline/lead_form.html", {"form": form, "lead": lead, "resubmit": resubmit})
@@ -346,7 +340,7 @@ def client_list(request):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(f"{reverse('pipeline:client_list')}?{_querystring(request, export=1)}")
-        return _xlsx(content, f"clients-{timezone.localdate()}.xlsx")
+        return xlsx_response(content, f"clients-{timezone.localdate()}.xlsx")
     page = _page(request, qs)
     return render(
         request,
@@ -417,7 +411,7 @@ def client_new(request):
                 competitors=volumes.volumes(),
             )
         except ValidationError as exc:
-            form.put_errors(exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Client created."))
             return redirect(matching.client_url(client.pk))
@@ -436,7 +430,7 @@ def client_edit(request, pk):
                 client=client, by=request.user, data=form.service_data(), area=form.cleaned_data.get("area")
             )
         except ValidationError as exc:
-            form.put_errors(exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(matching.client_url(client.pk))
@@ -502,7 +496,7 @@ def client_plan(request, pk):
                 visit_plan=form.plan(),
             )
         except ValidationError as exc:
-            forms.LeadForm.put_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Screening and visit plan saved."))
             return redirect(matching.client_url(client.pk))
@@ -524,7 +518,7 @@ def client_competitors(request, pk):
                 client=client, by=request.user, month=form.cleaned_data["month"], volumes=form.volumes()
             )
         except ValidationError as exc:
-            forms.LeadForm.put_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Competitor volumes saved."))
             return redirect(matching.client_url(client.pk))
@@ -620,7 +614,7 @@ def competitor_edit(request, pk=None):
                 competitor.refresh_from_db()
             client_services.competitor_save(by=request.user, competitor=competitor, data=form.cleaned_data)
         except ValidationError as exc:
-            forms.LeadForm.put_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("pipeline:competitor_list")
@@ -679,7 +673,7 @@ def import_new(request):
                 by=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
             )
         except ValidationError as exc:
-            forms.LeadForm.put_errors(form, exc)
+            put_errors(form, exc)
         else:
             return redirect("pipeline:import_detail", job.pk)
     jobs = ImportJob.objects.visible_to(request.user)[:20]
@@ -746,4 +740,4 @@ def import_template(request, kind):
     sheet.append([label for target, label in importing.targets_for(kind, request.user)])
     out = io.BytesIO()
     workbook.save(out)
-    return _xlsx(out.getvalue(), f"{kind}-template.xlsx")
+    return xlsx_response(out.getvalue(), f"{kind}-template.xlsx")

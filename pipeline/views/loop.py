@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Area, User
 from accounts.permissions import role_required
+from config.web import put_errors
 
 from ..forms import loop as forms
 from ..models import Client, Contract, Proposal, StageChange, TrialShipment
@@ -36,15 +37,6 @@ def _client(request, pk) -> Client:
     return get_object_or_404(
         Client.objects.visible_to(request.user).select_related("station", "area", "owner"), pk=pk
     )
-
-
-def _report(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _done(request, client, message):
@@ -130,7 +122,7 @@ def _step_form(request, client, form, title, write, *, intro="", formset=None, m
         try:
             write()
         except ValidationError as exc:
-            _report(form, exc)
+            put_errors(form, exc)
         else:
             return _done(request, client, _("Saved."))
     return render(
@@ -256,7 +248,7 @@ def proposal_detail(request, pk):
                     proposal=proposal, by=request.user, status=form.cleaned_data["status"]
                 )
             except ValidationError as exc:
-                _report(form, exc)
+                put_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("pipeline:proposal_detail", proposal.pk)

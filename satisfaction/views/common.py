@@ -1,14 +1,4 @@
-from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: on the field it names, otherwise at the top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def pipeline_client_url(client) -> str:

@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from config.web import put_errors
 
 from ..forms import CloseForm, ComplaintForm, NoteForm, ReassignForm, ReopenForm, ResolveForm
 from ..models import Category, Complaint, ComplaintStatus, Severity
 from ..models.complaints import UNRESOLVED
 from ..permissions import COMPLAINT_ROLES
 from ..services import complaints as services
-from .common import add_errors
 
 
 @role_required(*COMPLAINT_ROLES)
@@ -68,7 +68,7 @@ def complaint_new(request):
         try:
             complaint = services.complaint_create(by=request.user, now=timezone.now(), **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(
                 request,

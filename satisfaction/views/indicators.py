@@ -2,20 +2,19 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from config.web import put_errors, xlsx_response
 
 from ..forms import ReadingForm, ReadingUploadForm, TaskDoneForm
 from ..models import FollowUpTask, Indicator, IndicatorReading, IndicatorWarning, ReadingSource
 from ..permissions import INDICATOR_WRITERS, SATISFACTION_VIEWERS
 from ..services import indicators as services
 from ..services import surveys as survey_services
-from .common import add_errors
 
 
 def _page(request, upload_form=None, reading_form=None, upload_errors=None, status=200):
@@ -93,7 +92,7 @@ def reading_add(request):
                 today=timezone.localdate(),
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("satisfaction:indicators")
@@ -102,12 +101,7 @@ def reading_add(request):
 
 @role_required(*INDICATOR_WRITERS)
 def indicator_template(request):
-    response = HttpResponse(
-        services.indicator_template(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="indicator-readings.xlsx"'
-    return response
+    return xlsx_response(services.indicator_template(), "indicator-readings.xlsx")
 
 
 @role_required(*SATISFACTION_VIEWERS)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from config.web import put_errors
 
 from .. import selectors
 from ..forms import ApproveForm, CampaignForm, PilotForm, QuestionFormSet, QuestionnaireForm
@@ -14,7 +15,6 @@ from ..models import Campaign, CampaignKind, CampaignStatus, QuestionnaireStatus
 from ..models import Questionnaire as Q_
 from ..permissions import SATISFACTION_VIEWERS, SURVEY_APPROVERS, SURVEY_MANAGERS, may_change_survey
 from ..services import surveys as services
-from .common import add_errors
 
 CAMPAIGNS_PER_PAGE = 25
 LINKS_PER_PAGE = 50
@@ -94,7 +94,7 @@ def questionnaire_edit(request, pk=None):
                     by=request.user, questionnaire=questionnaire, questions=questions, **data
                 )
         except ValidationError as exc:
-            add_errors(form, exc)
+            put_errors(form, exc)
         except PermissionDenied:
             raise
         else:
@@ -229,7 +229,7 @@ def campaign_new(request):
                 by=request.user, today=timezone.localdate(), **form.cleaned_data
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            put_errors(form, exc)
         else:
             if campaign.next_run_on == timezone.localdate():
                 services.campaign_run(campaign=campaign, now=timezone.now())
