@@ -242,7 +242,7 @@ class ClientFilterForm(forms.Form):
         if self.is_valid():
             cd = self.cleaned_data
             if cd.get("q"):
-                from ..api.leads import ClientFilter
+                from ..api.clients import ClientFilter
 
                 qs = ClientFilter().search(qs, "q", cd["q"])
             if cd.get("stage"):

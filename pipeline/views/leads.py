@@ -544,7 +544,7 @@ def client_merge(request, pk):
     visible = Client.objects.visible_to(request.user).active().exclude(pk=client.pk).select_related("area")
     q = (request.GET.get("q") or "").strip()
     if q:
-        from ..api.leads import ClientFilter
+        from ..api.clients import ClientFilter
 
         candidates = ClientFilter().search(visible, "q", q)[:20]
     else:
