@@ -1,4 +1,53 @@
-from . import leads_urls, loop_urls
+# Pages of the pipeline: leads and client records (steps 1-2), imports, and the loop (steps 3-10).
+from django.urls import path
+
+from .views import clients, imports, leads, loop
 
 app_name = "pipeline"
-urlpatterns = [*leads_urls.urlpatterns, *loop_urls.urlpatterns]
+urlpatterns = [
+    path("leads/", leads.lead_list, name="lead_list"),
+    path("leads/new/", leads.lead_capture, name="lead_capture"),
+    path("leads/lookup/", leads.lead_lookup, name="lead_lookup"),
+    path("leads/review/", leads.review_queue, name="review_queue"),
+    path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
+    path("leads/<int:pk>/photos/", leads.lead_photo_add, name="lead_photo_add"),
+    path("leads/<int:pk>/accept/", leads.lead_accept, name="lead_accept"),
+    path("leads/<int:pk>/return/", leads.lead_return, name="lead_return"),
+    path("leads/<int:pk>/reject/", leads.lead_reject, name="lead_reject"),
+    path("clients/", clients.client_list, name="client_list"),
+    path("clients/new/", clients.client_new, name="client_new"),
+    path("clients/<int:pk>/profile/", clients.client_edit, name="client_edit"),
+    path("clients/<int:pk>/contacts/", clients.client_contacts, name="client_contacts"),
+    path("clients/<int:pk>/visit-plan/", clients.client_plan, name="client_plan"),
+    path("clients/<int:pk>/competitors/", clients.client_competitors, name="client_competitors"),
+    path("clients/<int:pk>/merge/", clients.client_merge, name="client_merge"),
+    path("competitors/", clients.competitor_list, name="competitor_list"),
+    path("competitors/new/", clients.competitor_edit, name="competitor_new"),
+    path("competitors/<int:pk>/", clients.competitor_edit, name="competitor_edit"),
+    path("screening/", clients.screening_list, name="screening_list"),
+    path("screening/settings/", clients.screening_settings, name="screening_settings"),
+    path("imports/", imports.import_new, name="import_new"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/status/", imports.import_status, name="import_status"),
+    path("imports/template/<str:kind>.xlsx", imports.import_template, name="import_template"),
+    path("clients/<int:pk>/", loop.client_detail, name="client_detail"),
+    path("clients/<int:pk>/move/", loop.client_move, name="client_move"),
+    path("clients/<int:pk>/survey/", loop.survey_new, name="survey_new"),
+    path("clients/<int:pk>/needs/", loop.needs_new, name="needs_new"),
+    path("clients/<int:pk>/proposals/new/", loop.proposal_new, name="proposal_new"),
+    path("clients/<int:pk>/trial-shipments/new/", loop.shipment_new, name="shipment_new"),
+    path("clients/<int:pk>/contracts/new/", loop.contract_new, name="contract_new"),
+    path("clients/<int:pk>/evaluations/new/", loop.evaluation_new, name="evaluation_new"),
+    path("clients/<int:pk>/opportunities/new/", loop.opportunity_new, name="opportunity_new"),
+    path("clients/<int:pk>/owner/", loop.owner_transfer, name="owner_transfer"),
+    path("clients/<int:pk>/tier/", loop.tier_set, name="tier_set"),
+    path("clients/<int:pk>/relationship/", loop.relationship_set, name="relationship_set"),
+    path("clients/<int:pk>/regressions/new/", loop.regression_new, name="regression_new"),
+    path("proposals/<int:pk>/", loop.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/print/", loop.proposal_print, name="proposal_print"),
+    path("trial-shipments/<int:pk>/results/", loop.shipment_results, name="shipment_results"),
+    path("contracts/<int:pk>/attachment/", loop.contract_attachment, name="contract_attachment"),
+    path("kanban/", loop.kanban, name="kanban"),
+    path("funnel/", loop.funnel_page, name="funnel"),
+]

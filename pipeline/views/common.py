@@ -1,0 +1,24 @@
+"""Small helpers the pipeline's pages share: paging, the query string of a filtered list, a safe "next" URL."""
+
+from django.core.paginator import Paginator
+from django.utils.http import url_has_allowed_host_and_scheme
+
+PAGE_SIZE = 50
+
+
+def page_of(request, qs, size=PAGE_SIZE):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def querystring(request, **drop) -> str:
+    params = request.GET.copy()
+    for key in ("page", *drop):
+        params.pop(key, None)
+    return params.urlencode()
