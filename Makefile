@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# make run listens on this machine only; HOST=0.0.0.0 shows it to the network (a phone on the same Wi-Fi).
+HOST ?= 127.0.0.1
 
 # Django 6 needs Python 3.12+: take the newest interpreter found on PATH (or through pyenv); PYTHON=... overrides.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
@@ -21,20 +23,28 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
-run: install
+# The product defaults to production behaviour; make run asks for the development profile and signs its sessions
+# with a key of its own, kept in .run/ so that logins survive a restart.
+.run/secret_key:
+	mkdir -p .run
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+run: export DEBUG = 1
+run: export SECRET_KEY ?= $(shell cat .run/secret_key 2>/dev/null)
+run: install .run/secret_key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale small
-	@echo "Lantou is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server, the worker and beat)"
+	@echo "Lantou is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, the worker and beat)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=.run/celerybeat-schedule & \
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto}
 
 lint: install
@@ -46,10 +56,10 @@ lint: install
 # top-level locale/ holds the shell (templates/, config/, accounts/).
 APPS_WITH_CATALOGUES := pipeline visits quota satisfaction dashboard outbox health
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests \
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests \
 	  $(foreach app,$(APPS_WITH_CATALOGUES),--ignore=$(app))
 	for app in $(APPS_WITH_CATALOGUES); do [ -d $$app/locale ] && (cd $$app && ../$(VENV)/bin/django-admin makemessages -l zh_Hans); done; true
-	$(PY) manage.py compilemessages --ignore=.venv
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py compilemessages --ignore=.venv
 
 bench: install
 	$(PY) bench/run.py

@@ -1,15 +1,16 @@
 from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
-from .models import Area, Notification, Station, User
+from . import login_limits, services
+from .models import ApiToken, Area, Notification, Station, User
 from .permissions import ORG_MANAGERS, RolePermission
 
 
@@ -153,8 +154,11 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AccountLocked(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = _("Too many failed logins for this account. Try again in an hour.")
     default_code = "locked"
+
+    def __init__(self):
+        super().__init__(login_limits.locked_out_message())
+        self.wait = login_limits.cool_off_minutes() * 60  # the exception handler sends it as Retry-After
 
 
 class TokenInput(AuthTokenSerializer):
@@ -172,17 +176,57 @@ class TokenInput(AuthTokenSerializer):
 
 
 class TokenView(APIView):
-    """Exchange a username and password for the API token (`Authorization: Token <key>`)."""
+    """Exchange a username and password for an API token (`Authorization: Token <key>`).
+
+    The token expires (`expiry`; API_TOKEN_TTL_HOURS), ends when the password changes or the account is
+    deactivated, and can be revoked with `POST /api/v1/auth/token/revoke/`. Failed attempts count towards the
+    failed-login limits of the log-in page; requests per address are throttled.
+    """
 
     authentication_classes = []
     permission_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
     @extend_schema(
         request=TokenInput,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}
+            )
+        },
     )
     def post(self, request):
         serializer = TokenInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        user = serializer.validated_data["user"]
+        token, key = services.token_issue(user=user)
+        # A token is a login: recorded in the login history (axes' AccessLog) and as the user's last login.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"token": key, "expiry": token.expiry})
+
+
+class TokenRevokeInput(serializers.Serializer):
+    all = serializers.BooleanField(
+        default=False,
+        help_text="Revoke every token of this account, not only the one sent with this request.",
+    )
+
+
+class TokenRevokeView(APIView):
+    """Revoke the API token this request is authenticated with, or with `{"all": true}` every token of the
+    account (a session may revoke all of them)."""
+
+    @extend_schema(request=TokenRevokeInput, responses={204: None})
+    def post(self, request):
+        serializer = TokenRevokeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["all"]:
+            services.token_revoke(user=request.user)
+        elif isinstance(request.auth, ApiToken):
+            services.token_revoke(user=request.user, token=request.auth)
+        else:
+            raise exceptions.ValidationError(
+                {"detail": _("Send the token to revoke in the Authorization header, or all=true.")}
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,4 +9,8 @@ router.register("areas", api.AreaViewSet, basename="area")
 router.register("users", api.UserViewSet, basename="user")
 router.register("notifications", api.NotificationViewSet, basename="notification")
 
-urlpatterns = [path("auth/token/", api.TokenView.as_view(), name="api-token"), *router.urls]
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
+    *router.urls,
+]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -257,3 +258,17 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only a SHA-512 digest of the key is stored, and it expires.
+
+    `password_fingerprint` is the owner's session hash when the token was issued (Django's own way of ending
+    sessions when a password changes): a password changed through any door, the admin included, ends the token too.
+    """
+
+    password_fingerprint = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")

@@ -88,6 +88,9 @@ def user_update(*, by: User, user: User, password: str | None = None, **fields) 
         _validate_password(password, user)
         user.set_password(password)
     user.save()
+    if password or not user.is_active:
+        # Such tokens are refused anyway (accounts/tokens.py); ending them here leaves none behind.
+        token_revoke(user=user)
     return user
 
 
@@ -119,3 +122,25 @@ def notify(
 
         outbox.task_enqueue(task=send_notification_email, args=[notification.pk])
     return notification
+
+
+def token_issue(*, user: User):
+    """A new API token for `user`: returns (ApiToken, key). The key is shown once; only its digest is stored."""
+    from django.utils import timezone
+
+    from .models import ApiToken
+
+    # Expired tokens are deleted when used; those nobody uses again go when their owner asks for a new one.
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return ApiToken.objects.create(user, password_fingerprint=user.get_session_auth_hash())
+
+
+def token_revoke(*, user: User, token=None) -> int:
+    """End one API token of `user`, or all of them when `token` is None. Returns how many ended."""
+    from .models import ApiToken
+
+    tokens = ApiToken.objects.filter(user=user)
+    if token is not None:
+        tokens = tokens.filter(pk=token.pk)
+    deleted, _by_model = tokens.delete()
+    return deleted

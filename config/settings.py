@@ -1,6 +1,9 @@
 """Lantou settings. Everything that differs between a laptop and production comes from the environment
-(see the configuration table in README.md); defaults serve a laptop with Python alone."""
+(see the configuration table in README.md). Without configuration the product behaves as in production (DEBUG off,
+SECRET_KEY required, HTTPS hardening on); `make run` sets DEBUG=1 and a key of its own, and the test suite its own
+settings (tests/settings.py). The other defaults serve a laptop with Python alone."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -13,9 +16,9 @@ RUN_DIR = (
     BASE_DIR / ".run"
 )  # local state of the embedded defaults: SQLite file, broker folders, beat schedule
 
-DEBUG = env_bool("DEBUG", True)
-# A development key is only acceptable while DEBUG is on; production must set its own.
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else None)
+DEBUG = env_bool("DEBUG", False)
+# No default, not even for development: a key written in the code would sign sessions wherever it was forgotten.
+SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -28,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "axes",
@@ -165,17 +168,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins: at most AXES_FAILURE_LIMIT per account, then a cool-off; the lock lifts by itself,
-# so an attacker can delay but never permanently lock out a user.
+# API tokens (`Authorization: Token <key>`, django-rest-knox): stored as digests, valid for this many hours.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# Failed logins (page and API token alike), within a cool-off window that lifts by itself:
+# - AXES_FAILURE_LIMIT per account from one address. Counting the account together with the address means nobody
+#   can lock a colleague (or `admin`) out from somewhere else; the address limit below stops guessing at scale.
+# - AXES_ADDRESS_FAILURE_LIMIT from one address over all accounts: a station's office behind one NAT address
+#   gets more room than one account, someone trying many usernames does not get unlimited tries.
+# Every failure is also kept in AccessFailureLog and every login, page or token, in AccessLog (docs/security.md).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 60) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.login_limits.LoginLimitHandler"
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-# We lock per account on purpose (the rule is "10 failures per account per hour"); an IP-based lock would
-# let one shared office NAT lock out every courier behind it.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -243,7 +258,11 @@ RETURN_VISIT_CADENCE_DAYS = {
 RETURN_VISIT_NOTICE_DAYS = env_int("RETURN_VISIT_NOTICE_DAYS", 7)  # listed as due this many days ahead
 
 # --- Security (production) ----------------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the web server (0: none, clients connect directly). Only behind them are the
+# X-Forwarded-Proto and X-Forwarded-For headers believed: otherwise any client could claim HTTPS or another address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -257,7 +276,7 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header is what turns "no credentials" into 401 rather than 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -274,6 +293,16 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The client address counted by throttles: X-Forwarded-For only behind trusted proxies (see above).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Scoped throttles (config/throttling.py), counted in the default cache: per address for anonymous callers,
+    # per account for signed-in ones.
+    "DEFAULT_THROTTLE_RATES": {
+        "token": "20/minute",  # POST /api/v1/auth/token/, per address
+        "duplicates": "600/hour",  # the capture form's duplicate look-up (page and API), per account
+        "survey": "30/minute",  # public survey links /s/<token>/, per address
+        "password_reset": "5/hour",  # reset e-mails asked for, per address
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lantou CRM API",

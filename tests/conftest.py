@@ -102,6 +102,18 @@ def _own_dashboard_cache(monkeypatch):
     monkeypatch.setattr("dashboard.versions.NAMESPACE", uuid.uuid4().hex)
 
 
+@pytest.fixture(autouse=True)
+def _own_throttle_counts(monkeypatch):
+    """Each test its own request counts: throttles count in the shared cache (Redis when configured)."""
+    import uuid
+
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "cache_format", f"throttle-{uuid.uuid4().hex}-%(scope)s-%(ident)s"
+    )
+
+
 # --- The organisation ----------------------------------------------------------------------------------
 
 

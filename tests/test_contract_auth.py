@@ -42,9 +42,10 @@ def test_a_locked_account_still_answers_429_and_the_right_password_gets_the_toke
     # When the right password is sent
     locked = api_client.post(TOKEN, {"username": "courier", "password": "pass-1234-lantou"}, format="json")
 
-    # Then the account stays locked, in the caller's language
+    # Then the account stays locked, in the caller's language, saying when to come back
     assert locked.status_code == 429
-    assert locked.json() == {"detail": "该账号登录失败次数过多，请一小时后再试。"}
-    assert api_client.post(
-        TOKEN, {"username": "marketer", "password": "pass-1234-lantou"}, format="json"
-    ).json() == {"token": org.marketer.auth_token.key}
+    assert locked.json() == {"detail": "登录失败次数过多，请 60 分钟后再试。"}
+    assert locked["Retry-After"] == "3600"
+    other = api_client.post(TOKEN, {"username": "marketer", "password": "pass-1234-lantou"}, format="json")
+    assert other.status_code == 200
+    assert set(other.json()) == {"token", "expiry"}

@@ -19,7 +19,15 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables of the caller's shell that would change what is being tried.
-_OWN = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+_OWN = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DJANGO_SETTINGS_MODULE",  # the test suite's own settings module
+)
 
 
 def _env(**env) -> dict:
@@ -33,8 +41,8 @@ def _run(args, timeout=120, **env) -> subprocess.CompletedProcess:
 
 
 def _production(**env) -> dict:
+    # No DEBUG: production is what the product does unless told otherwise.
     return {
-        "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     } | env
@@ -47,7 +55,7 @@ def test_the_module_drf_settings_name_does_not_import_drf_views():
         "import config.api; "
         "assert 'rest_framework.views' not in sys.modules, 'config.api imports rest_framework.views'"
     )
-    result = _run(["-c", code], DEBUG="1")
+    result = _run(["-c", code], DEBUG="1", SECRET_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stderr
 
 
@@ -72,7 +80,8 @@ def test_manage_check_passes_in_a_fresh_interpreter(debug, database, cache):
     if debug == "0":
         result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **_production(**env))
     else:
-        result = _run(["manage.py", "check"], DEBUG="1", **env)
+        # The development profile is asked for explicitly, as make run does.
+        result = _run(["manage.py", "check"], DEBUG="1", SECRET_KEY=secrets.token_urlsafe(50), **env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
