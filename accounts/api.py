@@ -6,8 +6,9 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from config.throttling import throttle
 
 from . import login_limits, services
 from .models import ApiToken, Area, Notification, Station, User
@@ -185,8 +186,7 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
+    throttle_classes = [throttle("token")]
 
     @extend_schema(
         request=TokenInput,

@@ -2,8 +2,8 @@
 client address that they and the failed-login limits count by.
 
 Scopes and rates are in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]; a signed-in caller is counted by
-account, anybody else by address. An API view sets `throttle_classes = [ScopedRateThrottle]` and `throttle_scope`;
-a plain view is wrapped in `rate_limited(scope)`.
+account, anybody else by address. An API view or action takes `throttle_classes=[throttle(scope)]`; a plain view
+is wrapped in `rate_limited(scope)`.
 """
 
 import math
@@ -34,6 +34,17 @@ def too_many_requests(request, wait: float | None, *, json: bool = False):
     return response
 
 
+def throttle(scope: str) -> type[ScopedRateThrottle]:
+    """DRF's scoped throttle, counting in `scope` whatever view it is given to (a view set's actions included)."""
+
+    class Throttle(ScopedRateThrottle):
+        def allow_request(self, request, view):
+            return super().allow_request(request, SimpleNamespace(throttle_scope=scope))
+
+    Throttle.__name__ = f"Throttle[{scope}]"
+    return Throttle
+
+
 def rate_limited(scope: str, *, methods: frozenset[str] | None = None, json: bool = False):
     """Limit a plain Django view by the throttle scope `scope` (only the given HTTP methods, if any)."""
 
@@ -41,9 +52,9 @@ def rate_limited(scope: str, *, methods: frozenset[str] | None = None, json: boo
         @wraps(view)
         def limited(request, *args, **kwargs):
             if methods is None or request.method in methods:
-                throttle = ScopedRateThrottle()
-                if not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
-                    return too_many_requests(request, throttle.wait(), json=json)
+                counter = throttle(scope)()
+                if not counter.allow_request(request, None):
+                    return too_many_requests(request, counter.wait(), json=json)
             return view(request, *args, **kwargs)
 
         return limited

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from config.throttling import rate_limited
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -22,6 +24,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", accounts_views.home, name="home"),
+    # Each reset request sends an e-mail: limited per address.
+    path(
+        "accounts/password_reset/",
+        rate_limited("password_reset", methods=frozenset({"POST"}))(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("", include("pipeline.urls")),

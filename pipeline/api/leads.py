@@ -25,6 +25,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import User
 from config.api import JSONParser, Pagination
+from config.throttling import throttle
 from config.web import XLSX, xlsx_response
 
 from ..models import (
@@ -643,7 +644,14 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         ],
         responses=DuplicatesResponse,
     )
-    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(
+        detail=False,
+        methods=["get"],
+        filterset_class=None,
+        pagination_class=None,
+        # Counted together with the capture page's look-up: each answer says which clients a number belongs to.
+        throttle_classes=[throttle("duplicates")],
+    )
     def duplicates(self, request):
         """What already exists with this phone number or company name (the capture form asks while typing)."""
         from ..services.normalize import normalize_company_name, try_normalize_phone

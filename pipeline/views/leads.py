@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from config.throttling import rate_limited
 from config.web import put_errors, xlsx_response
 
 from ..forms import leads as forms
@@ -269,6 +270,7 @@ def lead_reject(request, pk):
 
 
 @login_required
+@rate_limited("duplicates", json=True)
 def lead_lookup(request):
     """The capture form's live duplicate check (also at /api/v1/leads/duplicates/)."""
     name = (request.GET.get("company_name") or "")[:200]

@@ -6,6 +6,8 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from config.throttling import rate_limited
+
 from ..forms import SurveyForm
 from ..models import ResponseChannel
 from ..services import surveys as services
@@ -19,6 +21,7 @@ def _refused(request, reason: str):
 
 
 @never_cache
+@rate_limited("survey")  # per address: the links are unguessable, and nobody gets to try
 @csrf_protect
 def survey(request, token):
     try:
