@@ -8,6 +8,17 @@
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
   }
+  // Buttons that print the page, and buttons that copy a link (inline handlers would break the CSP).
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+  document.querySelectorAll("[data-copy]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var done = function () { b.textContent = b.dataset.copied || b.textContent; };
+      var ask = function () { window.prompt("", b.dataset.copy); };
+      if (navigator.clipboard) { navigator.clipboard.writeText(b.dataset.copy).then(done, ask); } else { ask(); }
+    });
+  });
   // A form submits once: a double tap or an impatient second click does not post twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -1,5 +1,6 @@
 import random
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +25,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["small", "station", "province"], default="small")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for repeatable data.")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo even with DEBUG off (its logins share one published password).",
+        )
 
-    def handle(self, *args, scale, seed, **options):
+    def handle(self, *args, scale, seed, allow_production, **options):
+        if not settings.DEBUG and not allow_production:
+            # The demo's accounts, an administrator among them, all have the password printed in the README.
+            raise CommandError(
+                "DEBUG is off: this looks like production, and the demo's logins (an administrator among them) "
+                "share a published password. Use --allow-production to load it anyway."
+            )
         if scale == "small":
             if Station.objects.filter(code="PD01").exists():
                 self.stdout.write("The demo organisation is already loaded.")
