@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
-from .models import Area, Branch, Company, Notification, Station, User
+from .models import ApiToken, Area, Branch, Company, Notification, Station, User
 
 
 @admin.register(User)
@@ -37,3 +38,25 @@ class AreaAdmin(admin.ModelAdmin):
 admin.site.register(Company)
 admin.site.register(Branch)
 admin.site.register(Notification)
+
+
+# knox registers its own token model, which ApiToken replaces (KNOX_TOKEN_MODEL); its admin would list an unused table.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by the API only (the key is shown once, to its owner); deleting one here revokes it."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "token_key"]
+    fields = ["token_key", "user", "created", "expiry"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

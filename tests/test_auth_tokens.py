@@ -173,3 +173,20 @@ def test_a_token_login_is_logged_like_a_page_login(org, client, api_client):
     assert rows == {("marketer", "/accounts/login/"), ("courier", TOKEN)}
     org.courier.refresh_from_db()
     assert org.courier.last_login is not None
+
+
+def test_administrators_see_tokens_without_their_keys_and_revoke_by_deleting(org, api_client, client):
+    from django.contrib import admin
+    from knox.models import AuthToken
+
+    key = _token(api_client)
+    token = ApiToken.objects.get(user=org.courier)
+    client.force_login(org.admin)
+
+    listing = client.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200
+    assert key not in listing.content.decode()
+    assert not admin.site.is_registered(AuthToken)  # knox's own model, replaced by ours
+
+    client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert _me(key).status_code == 401
