@@ -281,6 +281,7 @@ def test_kanban_with_1000_clients_takes_a_constant_number_of_queries(
 ):
     _thousand_clients(org)
     client.force_login(org.station_master)
+    client.get("/")  # the first request after a login renews the session (a write at most once a minute)
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/kanban/")
     with django_assert_max_num_queries(KANBAN_MAX_QUERIES):
@@ -298,6 +299,7 @@ def test_funnel_with_1000_clients_takes_a_constant_number_of_queries(
 ):
     _thousand_clients(org)
     client.force_login(org.station_master)
+    client.get("/")  # the first request after a login renews the session (a write at most once a minute)
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/funnel/")
     with django_assert_max_num_queries(FUNNEL_MAX_QUERIES):

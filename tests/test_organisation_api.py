@@ -140,7 +140,8 @@ def test_area_names_unique_per_station(org, api_as):
     assert Area.objects.filter(name="片区A1").count() == 1
 
 
-def test_schema_and_docs_are_served(client):
+def test_schema_and_docs_are_served(org, client):
+    client.force_login(org.courier)
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/users/" in schema.content
