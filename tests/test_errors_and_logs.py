@@ -2,6 +2,7 @@
 
 import json
 import logging
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,7 @@ def test_a_request_id_that_does_not_look_like_one_is_replaced(client):
 
 def _django(code: str, **env) -> subprocess.CompletedProcess:
     environment = {"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "PATH": "/usr/bin:/bin"}
+    environment |= {"SECRET_KEY": secrets.token_urlsafe(50)}  # no default key, even in development
     environment |= {"ALLOWED_HOSTS": "testserver"} | env
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],

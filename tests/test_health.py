@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import secrets
 import socket
 import subprocess
 import sys
@@ -124,6 +125,7 @@ def test_readyz_is_503_down_when_the_database_does_not_answer():
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": dead,
         "DEBUG": "1",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # no default key, even in development
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(
