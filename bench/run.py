@@ -213,7 +213,7 @@ def main() -> None:
     station = Station.objects.filter(code="P001").first()
     if station is None:
         raise SystemExit(
-            f"No province-scale data in {args.database}: run\n"
+            f"No province-scale data in {args.database}: run (development profile: DEBUG=1 and a SECRET_KEY)\n"
             f"  DATABASE_URL={args.database} python manage.py migrate\n"
             f"  DATABASE_URL={args.database} python manage.py seed_demo --scale province"
         )
