@@ -2,7 +2,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import clients, imports, leads, loop
+from . import card_reader, clients, imports, leads, loop
 
 router = SimpleRouter()
 router.register("leads", leads.LeadViewSet, basename="lead")
@@ -25,6 +25,8 @@ loop_router.register("relationship-changes", loop.RelationshipChangeViewSet, bas
 loop_router.register("regressions", loop.RegressionViewSet, basename="regression")
 
 urlpatterns = [
+    # Before the lead routes, whose `leads/<pk>/` would otherwise take "read-card" for a lead's id.
+    path("leads/read-card/", card_reader.ReadCardView.as_view(), name="lead-read-card"),
     *router.urls,
     path("clients/<int:pk>/transition/", loop.TransitionView.as_view(), name="client-transition"),
     path("clients/<int:pk>/history/", loop.HistoryView.as_view({"get": "list"}), name="client-history"),
