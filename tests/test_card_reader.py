@@ -304,7 +304,7 @@ import django
 django.setup()
 from pathlib import Path
 from pipeline.services.card_reader import card_read
-print(card_read(image=Path(sys.argv[1]).read_bytes()).company_name.value)
+print(card_read(image=Path(sys.argv[1]).read_bytes(), budget=60).company_name.value)
 """
     result = subprocess.run(
         [sys.executable, "-c", code, str(CARDS / "card-01.jpg")],
