@@ -16,6 +16,7 @@ Bounds, so that no upload costs unbounded memory or time:
 - one OCR model per process, loaded on first use, used by one request at a time.
 """
 
+import dataclasses
 import math
 import re
 import threading
@@ -96,8 +97,7 @@ def card_read(*, image: bytes, budget: float | None = None) -> CardReading:
     """
     picture = _decode(image)
     lines, complete = _recognise(picture, budget=TIME_BUDGET if budget is None else budget)
-    reading = card_suggest(lines)
-    return CardReading(**{**reading.__dict__, "complete": complete})
+    return dataclasses.replace(card_suggest(lines), complete=complete)
 
 
 # --- Decoding ------------------------------------------------------------------------------------------------
