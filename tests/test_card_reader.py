@@ -2,6 +2,7 @@
 decodes, its time budget, and that it never reaches for the network."""
 
 import io
+import secrets
 import struct
 import subprocess
 import sys
@@ -309,7 +310,7 @@ print(card_read(image=Path(sys.argv[1]).read_bytes(), budget=60).company_name.va
     result = subprocess.run(
         [sys.executable, "-c", code, str(CARDS / "card-01.jpg")],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "1"},
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "SECRET_KEY": secrets.token_urlsafe(50)},
         capture_output=True,
         text=True,
         timeout=300,
