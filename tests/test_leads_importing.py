@@ -3,7 +3,6 @@
 import csv
 import datetime as dt
 import io
-import time
 from pathlib import Path
 
 import openpyxl
@@ -223,7 +222,7 @@ def test_the_preview_shows_the_first_rows_with_their_errors(org):
 # --- Importing leads ----------------------------------------------------------------------------------------
 
 
-def test_5000_rows_with_bad_rows_import_the_rest_once(org, capsys):
+def test_5000_rows_with_bad_rows_import_the_rest_once(org):
     bad = {
         17: {"phone": "12345"},
         250: {"inbound": -4},
@@ -234,10 +233,8 @@ def test_5000_rows_with_bad_rows_import_the_rest_once(org, capsys):
     rows = [lead_row(n, **bad.get(n, {})) for n in range(5000)]
     rows[4000] = lead_row(3999)  # the same company and phone twice in one file: imported once
 
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         job = _run(org.courier, xlsx(rows))
-    first_seconds = time.perf_counter() - started
 
     assert job.status == "done", job.failure
     assert (job.created_count, job.duplicate_count, job.error_count) == (4994, 1, 5)
@@ -255,19 +252,12 @@ def test_5000_rows_with_bad_rows_import_the_rest_once(org, capsys):
     tally = DailyTally.objects.get(person=org.courier)
     assert (tally.leads, tally.counted) == (4994, 4994)
 
-    started = time.perf_counter()
     again = _run(org.courier, xlsx(rows))
-    second_seconds = time.perf_counter() - started
 
     assert (again.created_count, again.duplicate_count, again.error_count) == (0, 4995, 5)
     assert Lead.objects.count() == 4994
     assert DailyTally.objects.get(person=org.courier).leads == 4994
-    with capsys.disabled():
-        print(
-            f"\n[5,000-row import on {connection.vendor}: {first_seconds:.1f} s first, {second_seconds:.1f} s again, "
-            f"{len(queries)} queries]"
-        )
-    assert first_seconds < 30 and len(queries) < 200
+    assert len(queries) < 200  # a bounded number of queries, whatever the row count (timings: bench/)
 
 
 def test_imported_leads_matching_a_client_are_marked_duplicates(org):
