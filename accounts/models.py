@@ -1,5 +1,6 @@
 """The organisation tree (company → branch → station → area) and the people in it."""
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -30,6 +31,11 @@ QUOTA_ROLES = frozenset({Role.COURIER, Role.AREA_MARKETER})
 
 def local_today():
     return timezone.localdate()
+
+
+def today_for(person) -> datetime.date:
+    """A person's business date: their station's, or the default time zone's for headquarters."""
+    return person.station.local_date() if person.station_id else timezone.localdate()
 
 
 class Company(models.Model):
@@ -179,6 +185,31 @@ def scope_q(
 class UserQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(scope_q(user, station="station", area="area", person="pk"))
+
+    def managed_by(self, user):
+        """The people `user` answers for, themself excluded: everybody for headquarters, the station's people
+        for its master, the area's other people for its area manager, nobody for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role in HQ_ROLES:
+            return self.exclude(pk=user.pk)
+        if user.role == Role.STATION_MASTER and user.station_id:
+            return self.filter(station_id=user.station_id).exclude(pk=user.pk)
+        if user.role == Role.AREA_MANAGER and user.area_id:
+            return self.filter(area_id=user.area_id).exclude(pk=user.pk)
+        return self.none()
+
+    def managers_of(self, person):
+        """Who `person` answers to first: an area's people to its area manager (the station master when the area
+        has none), area managers and everybody else at a station to its master; nobody above a station master."""
+        active = self.filter(is_active=True).exclude(pk=person.pk).order_by("pk")
+        if person.role in HQ_ROLES or person.role == Role.STATION_MASTER or person.station_id is None:
+            return self.none()
+        if person.role in (Role.COURIER, Role.AREA_MARKETER) and person.area_id:
+            area_managers = active.filter(role=Role.AREA_MANAGER, area_id=person.area_id)
+            if area_managers.exists():
+                return area_managers
+        return active.filter(role=Role.STATION_MASTER, station_id=person.station_id)
 
 
 class LantouUserManager(UserManager.from_queryset(UserQuerySet)):

@@ -15,6 +15,8 @@ from .permissions import role_required
 
 # Each app contributes a panel to the home page: a callable (request) -> HTML or None.
 HOME_PANELS = [
+    "agenda.panels.home",
+    "targets.panels.home",
     "quota.panels.home",
     "pipeline.panels.home",
     "visits.panels.home",

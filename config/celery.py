@@ -24,6 +24,12 @@ app.conf.beat_schedule = {
         "task": "visits.tasks.plan_return_visits_all",
         "schedule": crontab(hour=22, minute=0),
     },
+    # Every quarter of an hour: the task rules of every station (tasks from the loop made, closed when their ask
+    # happened, overdue ones escalated; leads unreviewed at each station's own end of day). Safe to repeat.
+    "agenda-tick": {
+        "task": "agenda.tasks.agenda_tick",
+        "schedule": crontab(minute="*/15"),
+    },
     # Satisfaction. Survey links go out at 09:00 China time (01:00 UTC), when people read their mail;
     # reminders an hour later; each job is safe to run twice (see satisfaction/services/surveys.py).
     "satisfaction-due-campaigns": {

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "visits",
     "quota",
     "satisfaction",
+    "agenda",
+    "targets",
     "dashboard",
     "demo",
 ]
@@ -371,6 +373,10 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "satisfaction.models.surveys.CampaignStatus",
         "SurveyResponseChannelEnum": "satisfaction.models.surveys.ResponseChannel",
         "IndicatorReadingSourceEnum": "satisfaction.models.indicators.ReadingSource",
+        "TaskKindEnum": "agenda.models.TaskKind",
+        "TaskCloseReasonEnum": "agenda.models.CloseReason",
+        "TaskStatusEnum": ["open", "done", "snoozed"],
+        "TargetMetricEnum": "targets.models.Metric",
         # /healthz and /readyz (health/views.py)
         "LivenessStatusEnum": ["ok"],
         "ReadinessStatusEnum": ["ok", "degraded", "down"],

@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("visits.api_urls")),
     path("", include("quota.api_urls")),
     path("", include("satisfaction.api_urls")),
+    path("", include("agenda.api_urls")),
+    path("", include("targets.api_urls")),
     path("", include("dashboard.api_urls")),
 ]
 
@@ -40,6 +42,8 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("", include("quota.urls")),
     path("", include("satisfaction.urls")),
+    path("", include("agenda.urls")),
+    path("", include("targets.urls")),
     path("", include("dashboard.urls")),
     path("", include("health.urls")),
 ]

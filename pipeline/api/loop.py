@@ -356,6 +356,7 @@ class ProposalSerializer(RecordSerializer):
             "service_commitments",
             "valid_until",
             "status",
+            "sent_at",
             "lines",
             "by",
             "by_name",

@@ -178,6 +178,8 @@ class Proposal(ClientRecord):
     status = models.CharField(
         _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
     )
+    # When it last went to the customer: the answer is awaited from then (the agenda's reminder counts from it).
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta(ClientRecord.Meta):
         verbose_name = _("proposal")

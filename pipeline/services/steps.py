@@ -216,6 +216,7 @@ def proposal_create(
         service_commitments=service_commitments,
         valid_until=valid_until,
         status=status,
+        sent_at=timezone.now() if status == ProposalStatus.SENT else None,
     )
     _clean(proposal)
     proposal.save()
@@ -230,8 +231,10 @@ def proposal_set_status(*, proposal: Proposal, by: User, status: str) -> Proposa
     require_actor(by, proposal.client)
     if status not in ProposalStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
+    if status == ProposalStatus.SENT and proposal.status != ProposalStatus.SENT:
+        proposal.sent_at = timezone.now()
     proposal.status = status
-    proposal.save(update_fields=["status"])
+    proposal.save(update_fields=["status", "sent_at"])
     return proposal
 
 

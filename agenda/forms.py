@@ -1,0 +1,122 @@
+"""Forms of the task pages. Validation of what is written happens in agenda/services.py (the API shares it);
+these only parse."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from pipeline.models import Client
+
+from . import services
+from .models import TaskSettings
+from .selectors import Status
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> accepts
+MOST_CHOICES = 500  # a select stays usable; beyond that, people pick from their own lists
+
+
+def _person_label(person: User) -> str:
+    return f"{person} · {person.area}" if person.area_id else str(person)
+
+
+def _people(user: User, form: forms.Form, field: str):
+    """Whom `user` may choose: every one of them when checking a posted choice, the first few hundred to offer
+    (headquarters answer for everybody)."""
+    people = (
+        services.assignable_by(user).select_related("area").order_by("area__name", "display_name", "username")
+    )
+    if form.is_bound and (form.data.get(field) or "").isdecimal():
+        return people
+    return people.filter(pk__in=people.values("pk")[:MOST_CHOICES])
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("What is to be done"), max_length=services.MAX_TITLE)
+    assignee = forms.ModelChoiceField(label=_("Who does it"), queryset=User.objects.none())
+    client = forms.ModelChoiceField(
+        label=_("Client"), queryset=Client.objects.none(), required=False, empty_label=_("No client")
+    )
+    due_on = forms.DateField(label=_("Due on"), widget=DATE)
+
+    def __init__(self, *args, user, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _people(user, self, "assignee")
+        self.fields["assignee"].label_from_instance = _person_label
+        self.fields["assignee"].initial = user.pk
+        # The client comes from the client's page, or from the person's own clients.
+        clients = Client.objects.visible_to(user).active()
+        own = clients.filter(owner=user).order_by("name")
+        if client is not None:
+            self.fields["client"].queryset = clients.filter(pk=client.pk)
+            self.fields["client"].initial = client.pk
+        elif self.is_bound and (self.data.get("client") or "").isdecimal():
+            self.fields["client"].queryset = clients
+        else:
+            self.fields["client"].queryset = clients.filter(pk__in=own.values("pk")[:MOST_CHOICES])
+
+
+class TaskFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Open and snoozed")),
+            (Status.OPEN, _("Open")),
+            (Status.SNOOZED, _("Snoozed")),
+            (Status.DONE, _("Done")),
+        ],
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Whose"), queryset=User.objects.none(), required=False, empty_label=_("Mine and my people's")
+    )
+    due_before = forms.DateField(label=_("Due before"), required=False, widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _people(user, self, "assignee")
+        self.fields["assignee"].label_from_instance = _person_label
+        if not User.objects.managed_by(user).exists():
+            del self.fields["assignee"]
+
+
+class SnoozeForm(forms.Form):
+    """One tap: `days` (1, 3 or 7); or a chosen day, `until`."""
+
+    days = forms.TypedChoiceField(choices=[(1, "1"), (3, "3"), (7, "7")], coerce=int, required=False)
+    until = forms.DateField(required=False, widget=DATE)
+
+    def until_from(self, today: datetime.date) -> datetime.date | None:
+        if self.cleaned_data.get("until"):
+            return self.cleaned_data["until"]
+        days = self.cleaned_data.get("days")
+        return today + datetime.timedelta(days=days) if days else None
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = TaskSettings
+        fields = [
+            "next_step",
+            "proposal",
+            "proposal_days",
+            "trial",
+            "trial_days",
+            "contract",
+            "contract_first_days",
+            "contract_second_days",
+            "return_visit",
+            "high_level",
+            "high_level_months",
+            "win_back",
+            "win_back_days",
+            "leads_review",
+            "day_end_hour",
+            "leads_escalate_days",
+            "escalate_days",
+        ]
+
+    def _post_clean(self):
+        # Model validation runs in the service, where it covers the API and the admin too.
+        pass

@@ -1,0 +1,114 @@
+"""Scorecards as an .xlsx workbook: the ranking, then every target against its actual. Names come from users, so
+every string is written as a text cell: a name like "=HYPERLINK(...)" stays text and never becomes a formula."""
+
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .models import Metric
+
+HEADER_FILL = PatternFill("solid", fgColor="E6F2EC")
+BEHIND_FILL = PatternFill("solid", fgColor="FDE8E8")
+
+
+def append_text_safe(ws, values) -> None:
+    """Append a row; strings as text cells whatever they start with (=, +, -, @, tab, CR)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+def _header(ws, labels) -> None:
+    append_text_safe(ws, labels)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+
+
+def _widths(ws, labels) -> None:
+    for i, label in enumerate(labels, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, len(label) * 2 + 2)
+
+
+def ranking_sheet(wb, title: str, heading: str, ranked: list[dict], metrics: list[str]) -> None:
+    ws = wb.create_sheet(title)
+    append_text_safe(ws, [heading])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    labels = [_("Rank"), _("Name"), _("Area"), _("Score")]
+    for metric in metrics:
+        label = str(Metric(metric).label)
+        labels += [f"{label} · {_('target')}", f"{label} · {_('actual')}"]
+    _header(ws, labels)
+    for entry in ranked:
+        values = [
+            entry["rank"],
+            entry["name"],
+            entry["area_name"],
+            float(entry["score"]) if entry["score"] is not None else "",
+        ]
+        for metric in metrics:
+            row = entry["metrics"].get(metric)
+            values += [float(row["target"]), float(row["actual"])] if row else ["", ""]
+        append_text_safe(ws, values)
+        ws.cell(ws.max_row, 4).number_format = "0.0%"
+        if entry["behind"]:
+            for cell in ws[ws.max_row]:
+                cell.fill = BEHIND_FILL
+    _widths(ws, labels)
+    ws.freeze_panes = "A4"
+
+
+def rows_sheet(wb, title: str, rows: list[dict]) -> None:
+    ws = wb.create_sheet(title)
+    labels = [
+        _("Station"),
+        _("Name"),
+        _("Area"),
+        _("Metric"),
+        _("Target"),
+        _("Actual"),
+        _("Attainment"),
+        _("Expected by now"),
+        _("Behind"),
+        _("Rank"),
+    ]
+    _header(ws, labels)
+    for row in rows:
+        append_text_safe(
+            ws,
+            [
+                row["station_name"],
+                row["name"],
+                row["area_name"],
+                row["metric_label"],
+                float(row["target"]),
+                float(row["actual"]),
+                float(row["attainment"]) if row["attainment"] is not None else "",
+                float(row["expected"]),
+                _("yes") if row["behind"] else "",
+                row["rank"],
+            ],
+        )
+        ws.cell(ws.max_row, 7).number_format = "0.0%"
+    _widths(ws, labels)
+    ws.freeze_panes = "A2"
+
+
+def scorecard_workbook(*, heading: str, sections: list[tuple[str, list[dict], list[dict]]]) -> bytes:
+    """`sections`: (sheet title, ranking, rows) per level shown; a ranking sheet and a detail sheet each."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, ranked, rows in sections:
+        metrics = [m for m in Metric.values if any(m in e["metrics"] for e in ranked)]
+        ranking_sheet(wb, title, heading, ranked, metrics)
+        rows_sheet(wb, f"{title} · {_('detail')}", rows)
+    if not wb.sheetnames:
+        append_text_safe(wb.create_sheet(_("Scorecard")), [heading])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
