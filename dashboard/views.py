@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import HQ_ROLES, Role, Station
+from accounts.permissions import MY_DAY_ROLES
 from config.web import xlsx_response
 
 from . import access, figures, jobs, versions, workbook
@@ -16,8 +17,11 @@ from .periods import PeriodForm, PeriodKind, parse_period
 
 @login_required
 def landing(request):
-    """Each role's own dashboard: HQ the network, a station master their station, an area manager their area."""
+    """Each role's own dashboard: HQ the network, a station master their station, an area manager their area;
+    key-account managers and area marketers have their day (with their own targets) on the home page."""
     user = request.user
+    if user.role in MY_DAY_ROLES:
+        return redirect("home")
     access.require_dashboard_role(user)
     if user.role in HQ_ROLES:
         return redirect("dashboard:province")

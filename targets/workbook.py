@@ -42,7 +42,10 @@ def ranking_sheet(wb, title: str, heading: str, ranked: list[dict], metrics: lis
     labels = [_("Rank"), _("Name"), _("Area"), _("Score")]
     for metric in metrics:
         label = str(Metric(metric).label)
-        labels += [f"{label} · {_('target')}", f"{label} · {_('actual')}"]
+        labels += [
+            _("%(metric)s · target") % {"metric": label},
+            _("%(metric)s · actual") % {"metric": label},
+        ]
     _header(ws, labels)
     for entry in ranked:
         values = [
@@ -106,7 +109,7 @@ def scorecard_workbook(*, heading: str, sections: list[tuple[str, list[dict], li
     for title, ranked, rows in sections:
         metrics = [m for m in Metric.values if any(m in e["metrics"] for e in ranked)]
         ranking_sheet(wb, title, heading, ranked, metrics)
-        rows_sheet(wb, f"{title} · {_('detail')}", rows)
+        rows_sheet(wb, _("%(sheet)s · detail") % {"sheet": title}, rows)
     if not wb.sheetnames:
         append_text_safe(wb.create_sheet(_("Scorecard")), [heading])
     buffer = io.BytesIO()

@@ -44,13 +44,24 @@ def _fill(url, org, area=None, station=None):
     return url.format(area=(area or org.a1).pk, station=(station or org.station_a).pk)
 
 
-@pytest.mark.parametrize("url", ALL_URLS)
+@pytest.mark.parametrize("url", [u for u in ALL_URLS if u != "/dashboard/"])
 @pytest.mark.parametrize("role", NO_DASHBOARD)
 def test_roles_without_a_dashboard_get_403_everywhere(org, client, role, url):
     client.force_login(org.by_role()[role])
     for area, station in ((org.a1, org.station_a), (org.b1, org.station_b)):
         assert client.get(_fill(url, org, area, station)).status_code in (403, 404)
     assert client.get(_fill(url, org)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "role, expected", [("courier", 403), ("area_marketer", 302), ("key_account_manager", 302)]
+)
+def test_the_dashboard_sends_key_account_managers_and_marketers_to_their_day(org, client, role, expected):
+    client.force_login(org.by_role()[role])
+    response = client.get("/dashboard/")
+    assert response.status_code == expected
+    if expected == 302:
+        assert response["Location"] == "/"
 
 
 @pytest.mark.parametrize("url", AREA_URLS)
