@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import F, Q, Window
+from django.db.models import Case, F, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -70,7 +70,8 @@ def task_list(
         qs = qs.filter(status_q(status, today))
     if due_before is not None:
         qs = qs.filter(due_on__lt=due_before)
-    return qs.order_by("status", "show_on", "pk")
+    # Open ones first, by the day they ask for attention.
+    return qs.order_by(Case(When(status=TaskStatus.OPEN, then=0), default=1), "show_on", "pk")
 
 
 def day_of(user: User, *, today: datetime.date) -> dict:

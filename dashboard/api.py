@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Station
+from targets.serializers import TargetsSummarySerializer
 
-from . import access, figures, jobs
+from . import access, figures, jobs, sections
 from .periods import PeriodKind, parse_period
 from .serializers import (
     NoticeSerializer,
@@ -67,7 +68,16 @@ class StationDashboardView(APIView):
         period = parse_period(request.query_params, today=station.local_date())
         _key, data = figures.cached_station_figures(station=station, area=area, period=period)
         late = jobs.scheduled_jobs(station=station, now=timezone.now())
-        return Response({**data, "scheduled_jobs": ScheduledJobsSerializer(late).data})
+        targets = sections.targets(
+            request.user, day=period.day, today=station.local_date(), station=station, area=area
+        )
+        return Response(
+            {
+                **data,
+                "scheduled_jobs": ScheduledJobsSerializer(late).data,
+                "targets": TargetsSummarySerializer(targets).data,
+            }
+        )
 
 
 class ProvinceDashboardView(APIView):
@@ -78,7 +88,8 @@ class ProvinceDashboardView(APIView):
         access.require_hq(request.user)
         period = parse_period(request.query_params, today=timezone.localdate())
         data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
-        return Response(data)
+        targets = sections.targets(request.user, day=period.day, today=timezone.localdate())
+        return Response({**data, "targets": TargetsSummarySerializer(targets).data})
 
 
 class NoticeView(APIView):
@@ -89,4 +100,7 @@ class NoticeView(APIView):
         station, area = access.dashboard_scope(request.user, **_scope_ids(request))
         period = parse_period(request.query_params, today=station.local_date(), default_kind=PeriodKind.DAY)
         data = figures.notice_figures(station=station, area=area, period=period)
-        return Response(data)
+        targets = sections.targets(
+            request.user, day=period.end, today=station.local_date(), station=station, area=area
+        )
+        return Response({**data, "targets": TargetsSummarySerializer(targets).data})

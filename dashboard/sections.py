@@ -9,6 +9,8 @@ from pipeline.models.loop import Contract
 from quota.models import FlagStatus, QuotaFlag
 from satisfaction.models import Complaint, IndicatorWarning, SurveyResponse
 from satisfaction.models.complaints import UNRESOLVED
+from targets.models import Level
+from targets.scorecards import summary
 from visits.models import PlanStatus, VisitKind, VisitPlan
 
 from . import lookups  # also registers `__in_array`
@@ -165,3 +167,17 @@ def station_sections(*, station, area, period: Period, clients) -> dict:
         "open_flags": flags,
         "flags_by_status": {str(k): v for k, v in by_status.items()},
     }
+
+
+def targets(user, *, day: datetime.date, today: datetime.date, station=None, area=None) -> dict:
+    """The month's targets against actuals, ranked, as the viewer may see them: a station's (or an area's) people
+    and areas, or every station for headquarters' network view. Read live: a target set shows at once."""
+    levels = (Level.PERSON, Level.AREA) if station is not None else (Level.STATION,)
+    return summary(
+        user,
+        month=day.replace(day=1),
+        today=today,
+        levels=levels,
+        station_id=station.pk if station is not None else None,
+        area_id=area.pk if area is not None else None,
+    )

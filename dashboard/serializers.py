@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from targets.serializers import TargetsSummarySerializer
+
 
 class _Named(serializers.Serializer):
     id = serializers.IntegerField()
@@ -138,6 +140,9 @@ class ScheduledJobsSerializer(serializers.Serializer):
     )
 
 
+TARGETS_HELP = "This month's targets against actuals, ranked (the month of `date`; of `end` in the notice)."
+
+
 class StationDashboardSerializer(serializers.Serializer):
     station = StationRefSerializer()
     area = _Named(allow_null=True)
@@ -161,6 +166,7 @@ class StationDashboardSerializer(serializers.Serializer):
     scheduled_jobs = ScheduledJobsSerializer(
         help_text="Read live: whether the jobs behind the figures are late."
     )
+    targets = TargetsSummarySerializer(help_text=TARGETS_HELP)
 
 
 class StationRankSerializer(serializers.Serializer):
@@ -194,6 +200,7 @@ class ProvinceDashboardSerializer(serializers.Serializer):
     trend = TrendPointSerializer(many=True)
     funnel = serializers.DictField(child=serializers.IntegerField())
     funnel_steps = FunnelStepSerializer(many=True)
+    targets = TargetsSummarySerializer(help_text=TARGETS_HELP)
 
 
 class NoticeRowSerializer(serializers.Serializer):
@@ -220,3 +227,4 @@ class NoticeSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
     areas = NoticeRowSerializer(many=True)
     people = NoticeRowSerializer(many=True)
+    targets = TargetsSummarySerializer(help_text=TARGETS_HELP)

@@ -6,12 +6,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import HQ_ROLES, Role, Station
 from accounts.permissions import MY_DAY_ROLES
 from config.web import xlsx_response
+from targets.scorecards import as_table
 
-from . import access, figures, jobs, versions, workbook
+from . import access, figures, jobs, sections, versions, workbook
 from .periods import PeriodForm, PeriodKind, parse_period
 
 
@@ -30,6 +32,16 @@ def landing(request):
     if user.station_id is None:
         raise Http404
     return redirect("dashboard:station_detail", pk=user.station_id)
+
+
+def _targets_table(summary: dict) -> dict:
+    """The summary's rankings with their metrics as columns, for the shared targets section of the pages."""
+    levels = [
+        {"title": title, "ranked": summary[key], "metrics": as_table(summary[key])}
+        for key, title in (("stations", _("Stations")), ("areas", _("Areas")), ("people", _("People")))
+        if summary.get(key)
+    ]
+    return {"month": summary["month"], "levels": levels}
 
 
 def _period_or_errors(request, today, default_kind=PeriodKind.LAST_30):
@@ -54,6 +66,11 @@ def _render_station(request, station, area):
     params["station" if area is None else "area"] = station.pk if area is None else area.pk
     context.update(
         data=data,
+        targets=_targets_table(
+            sections.targets(
+                request.user, day=period.day, today=station.local_date(), station=station, area=area
+            )
+        ),
         api_url=f"{reverse('api-dashboard')}?{params.urlencode()}",
         notice_query=params.urlencode(),
         areas_of_station=station.areas.order_by("name") if area is None else [],
@@ -86,6 +103,7 @@ def province(request):
     data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
     context.update(
         data=data,
+        targets=_targets_table(sections.targets(request.user, day=period.day, today=timezone.localdate())),
         api_url=f"{reverse('api-dashboard-stations')}?{request.GET.urlencode()}",
     )
     return render(request, "dashboard/province.html", context)
@@ -99,6 +117,9 @@ def _notice(request):
     data = None
     if period is not None:
         data = figures.notice_figures(station=station, area=area, period=period)
+        data["targets"] = sections.targets(
+            request.user, day=period.end, today=station.local_date(), station=station, area=area
+        )
     return station, area, period, form, data
 
 
@@ -115,6 +136,7 @@ def notice(request):
         return render(request, "dashboard/notice_choose.html", {"stations": stations})
     station, area, period, form, data = _notice(request)
     context = {"station": station, "area": area, "period": period, "form": form, "data": data}
+    context["targets"] = _targets_table(data["targets"]) if data is not None else None
     context["keep"] = [("area", area.pk)] if area is not None else [("station", station.pk)]
     context["xlsx_query"] = request.GET.urlencode()
     return render(request, "dashboard/notice.html", context, status=400 if data is None else 200)

@@ -1,4 +1,5 @@
-"""The notice (通报) as an .xlsx workbook: one sheet ranking the areas, one ranking the people."""
+"""The notice (通报) as an .xlsx workbook: one sheet ranking the areas, one ranking the people, and the month's
+targets against actuals (areas, people) when there are any."""
 
 import io
 
@@ -6,6 +7,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from targets.models import Metric
+from targets.workbook import ranking_sheet
 
 HEADER_FILL = PatternFill("solid", fgColor="E6F2EC")
 BEHIND_FILL = PatternFill("solid", fgColor="FDE8E8")
@@ -76,6 +80,18 @@ def notice_workbook(notice: dict) -> bytes:
         notice["people"],
         mark_missed=True,
     )
+    targets = notice.get("targets") or {}
+    for key, title in (("areas", _("Area targets")), ("people", _("Targets"))):
+        ranked = targets.get(key)
+        if ranked:
+            month = targets["month"].strftime("%Y-%m")
+            ranking_sheet(
+                wb,
+                title,
+                _("Targets · %(where)s · %(month)s") % {"where": where, "month": month},
+                ranked,
+                [m for m in Metric.values if any(m in e["metrics"] for e in ranked)],
+            )
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -12,22 +12,7 @@ from accounts.models import Area, Station, User, today_for
 
 from . import scorecards, services
 from .models import Level, Metric, Target
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class MonthField(serializers.Field):
-    """A month as `YYYY-MM`."""
-
-    default_error_messages = {"invalid": _("Give the month as YYYY-MM.")}
-
-    def to_internal_value(self, data):
-        month = scorecards.parse_month(data if isinstance(data, str) else None)
-        if month is None:
-            self.fail("invalid")
-        return month
-
-    def to_representation(self, value):
-        return value.strftime("%Y-%m")
+from .serializers import MonthField
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -56,6 +41,7 @@ class TargetSerializer(serializers.ModelSerializer):
         return str(target.subject)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleField(serializers.PrimaryKeyRelatedField):
     """An id among what the caller may see; anything else does not exist for them."""
 

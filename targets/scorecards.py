@@ -4,6 +4,8 @@ import calendar
 import datetime
 from decimal import Decimal
 
+from django.db.models import Q
+
 from accounts.models import HQ_ROLES, Role, Station, User
 
 from .actuals import actuals
@@ -44,33 +46,21 @@ def _rank(rows, key) -> None:
             row["rank"] = i
 
 
-def scorecard(
-    user: User,
-    *,
-    month: datetime.date,
-    today: datetime.date,
-    level: str = Level.PERSON,
-    station_id: int | None = None,
-    area_id: int | None = None,
-) -> list[dict]:
-    """One row per target `user` may see at `level` in `month`: target, actual, attainment (actual / target),
-    what is expected by `today` at an even pace, whether it is behind, and its rank among the same metric's
-    rows (at a station, for people and areas; across stations, for stations). A fixed number of queries."""
+def _targets(user: User, *, month: datetime.date, station_id=None, area_id=None):
     targets = (
         Target.objects.visible_to(user)
-        .of_level(level)
         .filter(month=month)
         .select_related("person", "person__area", "area", "station")
     )
     if station_id is not None:
         targets = targets.filter(station_id=station_id)
     if area_id is not None:
-        targets = (
-            targets.filter(area_id=area_id)
-            if level == Level.AREA
-            else targets.filter(person__area_id=area_id)
-        )
-    targets = list(targets)
+        # An area's own targets and its people's.
+        targets = targets.filter(Q(area_id=area_id) | Q(person__area_id=area_id))
+    return targets
+
+
+def _rows(targets: list[Target], *, level: str, month: datetime.date, today: datetime.date) -> list[dict]:
     subject = {Level.PERSON: "person_id", Level.AREA: "area_id", Level.STATION: "station_id"}[level]
     achieved = actuals(level, {getattr(t, subject) for t in targets}, month)
     gone_by = pace(month, today)
@@ -106,6 +96,22 @@ def scorecard(
     return rows
 
 
+def scorecard(
+    user: User,
+    *,
+    month: datetime.date,
+    today: datetime.date,
+    level: str = Level.PERSON,
+    station_id: int | None = None,
+    area_id: int | None = None,
+) -> list[dict]:
+    """One row per target `user` may see at `level` in `month`: target, actual, attainment (actual / target),
+    what is expected by `today` at an even pace, whether it is behind, and its rank among the same metric's
+    rows (at a station, for people and areas; across stations, for stations). A fixed number of queries."""
+    targets = _targets(user, month=month, station_id=station_id, area_id=area_id).of_level(level)
+    return _rows(list(targets), level=level, month=month, today=today)
+
+
 def ranking(rows: list[dict]) -> list[dict]:
     """Per subject (person, area or station): its metrics side by side and an overall rank by the average
     attainment of the metrics it has a target for; the ones behind on any metric are marked."""
@@ -133,6 +139,30 @@ def ranking(rows: list[dict]) -> list[dict]:
     result.sort(key=lambda e: (e["score"] is None, -(e["score"] or 0), e["behind"], e["name"]))
     for i, entry in enumerate(result, start=1):
         entry["rank"] = i
+    return result
+
+
+LEVEL_KEYS = {Level.PERSON: "people", Level.AREA: "areas", Level.STATION: "stations"}
+
+
+def summary(
+    user: User,
+    *,
+    month: datetime.date,
+    today: datetime.date,
+    levels=(Level.PERSON, Level.AREA),
+    station_id: int | None = None,
+    area_id: int | None = None,
+) -> dict:
+    """The ranking of each level for the dashboard and the notice: {"month", "people", "areas", "stations"}.
+    The targets of every level in one query; with none, nothing more is read."""
+    everything = list(_targets(user, month=month, station_id=station_id, area_id=area_id))
+    result = {"month": month}
+    for level in levels:
+        of_level = [t for t in everything if t.level == level]
+        result[LEVEL_KEYS[level]] = (
+            ranking(_rows(of_level, level=level, month=month, today=today)) if of_level else []
+        )
     return result
 
 
