@@ -16,8 +16,8 @@ from pipeline.models import ScreeningSettings
 from pipeline.services import steps
 from targets.models import Target
 from tests.factories import UserFactory
-from tests.factories_quota import QuotaLeadFactory
 from tests.factories_loop import LoopClientFactory
+from tests.factories_quota import QuotaLeadFactory
 
 pytestmark = pytest.mark.django_db
 CN = ZoneInfo("Asia/Shanghai")
