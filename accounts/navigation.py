@@ -16,6 +16,7 @@ MANAGERS = frozenset({R.AREA_MANAGER, R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
 # (url name, label, roles)
 MENU = [
     ("home", _("Home"), EVERYONE),
+    ("agenda:list", _("Tasks"), EVERYONE),
     ("pipeline:lead_capture", _("New lead"), FIELD | {R.AREA_MANAGER, R.KEY_ACCOUNT_MANAGER}),
     ("pipeline:lead_list", _("Leads"), EVERYONE),
     (
@@ -32,6 +33,7 @@ MENU = [
     ("quota:mine", _("My quota"), FIELD),
     ("quota:flags", _("Miss flags"), MANAGERS),
     ("dashboard:station", _("Dashboard"), MANAGERS),
+    ("targets:scorecard", _("Targets"), MANAGERS | {R.KEY_ACCOUNT_MANAGER, R.AREA_MARKETER}),
     ("satisfaction:complaint_list", _("Complaints"), AREA_UP),
     (
         "satisfaction:questionnaire_list",

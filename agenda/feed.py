@@ -1,6 +1,6 @@
 """A person's calendar feed (iCalendar): their open tasks as all-day events on the day they ask for attention,
 and their planned visits (as the one who goes or a colleague going along) at their time, so both show in the
-phone's calendar. The return visits the cadence plans appear once, as visits."""
+phone's calendar. A planned return visit, a task too, appears once: as the visit."""
 
 import datetime
 

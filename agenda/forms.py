@@ -5,6 +5,7 @@ import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from pipeline.models import Client
@@ -63,9 +64,9 @@ class TaskFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Open and snoozed")),
-            (Status.OPEN, _("Open")),
-            (Status.SNOOZED, _("Snoozed")),
-            (Status.DONE, _("Done")),
+            (Status.OPEN, pgettext_lazy("task status", "Open")),
+            (Status.SNOOZED, pgettext_lazy("task status", "Snoozed")),
+            (Status.DONE, pgettext_lazy("task status", "Done")),
         ],
     )
     assignee = forms.ModelChoiceField(

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import HQ_ROLES
 
@@ -27,8 +28,8 @@ class TaskKind(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+    OPEN = "open", pgettext_lazy("task status", "Open")
+    DONE = "done", pgettext_lazy("task status", "Done")
 
 
 class CloseReason(models.TextChoices):
@@ -59,7 +60,7 @@ class TaskQuerySet(models.QuerySet):
 class Task(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=TaskKind.choices, default=TaskKind.MANUAL)
     # Written by hand only; a rule's task is titled from its kind in the reader's language (Task.display_title).
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = models.CharField(pgettext_lazy("task", "title"), max_length=200, blank=True)
     # What the rule found, in the words of the record: the next step agreed, the contract number, a lead count.
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     # The station whose rules made it (the client's); a task by hand has the client's or the assignee's.

@@ -22,7 +22,7 @@ from pipeline.models import Client, Contract, Lead, Proposal, StageChange, Trial
 from pipeline.models.leads import LeadStatus
 from pipeline.models.loop import ProposalStatus, Stage
 from quota.calendar import is_working_day
-from visits.models import PlanSource, PlanStatus, VisitKind, VisitPlan, VisitRecord
+from visits.models import PlanStatus, VisitKind, VisitPlan, VisitRecord
 
 from .models import CloseReason, Task, TaskKind, TaskSettings, TaskStatus
 
@@ -228,13 +228,13 @@ def _contract_resolved() -> Q:
 
 
 def _return_visits(run: Run) -> Iterable[Task]:
-    # visits/services.py plans each maintained client's next return visit by its tier's cadence; the task is that
-    # plan on its assignee's list, done when the plan is (recording the visit marks it done).
+    # visits/services.py plans each maintained client's next return visit by its tier's cadence (and people plan
+    # others by hand); the task is the planned return visit on its assignee's list, done when the plan is
+    # (recording the visit marks it done) or cancelled.
     rows = (
         VisitPlan.objects.filter(
             client__station=run.station,
             kind=VisitKind.RETURN,
-            source=PlanSource.CADENCE,
             status=PlanStatus.PLANNED,
             planned_for__range=(run.first, run.last),
         )

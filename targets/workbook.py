@@ -4,6 +4,7 @@ every string is written as a text cell: a name like "=HYPERLINK(...)" stays text
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -39,7 +40,7 @@ def ranking_sheet(wb, title: str, heading: str, ranked: list[dict], metrics: lis
     append_text_safe(ws, [heading])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
-    labels = [_("Rank"), _("Name"), _("Area"), _("Score")]
+    labels = [_("Rank"), pgettext("ranked", "Name"), _("Area"), _("Score")]
     for metric in metrics:
         label = str(Metric(metric).label)
         labels += [
@@ -70,14 +71,14 @@ def rows_sheet(wb, title: str, rows: list[dict]) -> None:
     ws = wb.create_sheet(title)
     labels = [
         _("Station"),
-        _("Name"),
+        pgettext("ranked", "Name"),
         _("Area"),
         _("Metric"),
         _("Target"),
         _("Actual"),
         _("Attainment"),
         _("Expected by now"),
-        _("Behind"),
+        pgettext("target", "Behind"),
         _("Rank"),
     ]
     _header(ws, labels)

@@ -276,3 +276,22 @@ def test_a_deactivated_persons_feed_is_gone(org, client):
     token = services.feed_reset(user=org.kam)
     type(org.kam).objects.filter(pk=org.kam.pk).update(is_active=False)
     assert client.get(f"/tasks/calendar/{token}.ics").status_code == 404
+
+
+def test_return_visits_show_on_the_day_as_tasks_once_the_rules_ran(org, client):
+    from django.utils import timezone
+
+    from agenda import rules
+    from visits.models import VisitKind, VisitPlan
+
+    today = _today(org)
+    late = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="久未回访")
+    VisitPlan.objects.create(
+        client=late, kind=VisitKind.RETURN, planned_for=today - dt.timedelta(days=9), assignee=org.kam
+    )
+    rules.sync_station(station=org.station_a, on=today, now=timezone.now())
+    client.force_login(org.kam)
+    page = client.get("/").content.decode()
+    overdue = page[page.index('data-section="overdue"') :]
+    assert "回访 久未回访" in overdue and "逾期 9 天" in overdue
+    assert 'id="visits-panel"' not in page  # the day has them; no second card

@@ -3,6 +3,7 @@ requests for a superior to come along."""
 
 from django.template.loader import render_to_string
 
+from accounts.permissions import MY_DAY_ROLES
 from pipeline.services.transitions import LOOP_ROLES
 
 from . import services
@@ -11,7 +12,8 @@ from .models import PlanStatus, VisitPlan
 
 def home(request) -> str | None:
     user = request.user
-    if user.role not in LOOP_ROLES:
+    if user.role not in LOOP_ROLES or user.role in MY_DAY_ROLES:
+        # Their day (agenda's panel) lists today's visits and the return visits due as tasks.
         return None
     today = user.station.local_date() if user.station_id else None
     if today is None:
