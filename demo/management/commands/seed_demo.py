@@ -16,6 +16,8 @@ APP_SEEDERS = [
     "demo.visits.seed",
     "demo.quota.seed",
     "demo.satisfaction.seed",
+    "demo.targets.seed",
+    "demo.agenda.seed",
 ]
 
 
