@@ -15,19 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import HQ_ROLES, Station, today_for
 from accounts.permissions import TASK_RULE_KEEPERS, role_required
+from config.web import put_errors
 from pipeline.models import Client
 
 from . import feed, rules, selectors, services
 from .forms import SettingsForm, SnoozeForm, TaskFilterForm, TaskForm
 from .models import CalendarFeed, Task
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _back(request, default: str):
@@ -96,7 +89,7 @@ def task_new(request):
         try:
             task = services.task_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(request, _("Task added."))
             return redirect("agenda:detail", pk=task.pk)
@@ -154,7 +147,7 @@ def settings_page(request):
         try:
             services.settings_update(by=request.user, station=station, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            put_errors(form, exc)
         else:
             messages.success(
                 request, _("Saved. The rules apply from their next run (within a quarter of an hour).")

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import HQ_ROLES, Station, today_for
 from accounts.permissions import TARGET_SETTERS, role_required
+from config.web import xlsx_response
 
 from . import scorecards, services, workbook
 from .models import Level, Metric, Target
@@ -114,12 +115,7 @@ def scorecard_xlsx(request):
     content = workbook.scorecard_workbook(
         heading=heading, sections=_sections(request.user, month=month, today=today, station=station)
     )
-    name = f"scorecard-{month:%Y-%m}{'-' + station.code if station else ''}.xlsx"
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_response(content, f"scorecard-{month:%Y-%m}{'-' + station.code if station else ''}.xlsx")
 
 
 def _cell(level: str, pk: int, metric: str) -> str:
