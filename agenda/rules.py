@@ -8,13 +8,14 @@ twice, or by two workers at once, makes each task once, and a task once closed i
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Role, Station, User
 from accounts.services import notify
@@ -97,6 +98,15 @@ class Run:
         )
 
 
+def _new(qs, kind: str, suffix: str = ""):
+    """`qs` less the rows a task of `kind` was made for already: their rule key (`<kind>:<pk><suffix>`, as
+    `Run.task` writes it) built in the query, so that a run finds only what is new (the unique index answers)."""
+    key = Concat(Value(f"{kind}:"), Cast("pk", CharField()), Value(suffix), output_field=CharField())
+    # `~Q(rule_key="")` repeats the unique index's condition, so that PostgreSQL may use that (partial) index.
+    made = Task.objects.filter(~Q(rule_key=""), rule_key=OuterRef("task_key"))
+    return qs.annotate(task_key=key).exclude(Exists(made))
+
+
 def _live(prefix: str = "client__") -> Q:
     """A client still in play: not merged into another, not dropped."""
     return Q(**{f"{prefix}merged_into__isnull": True}) & ~Q(**{f"{prefix}stage": Stage.DROPPED})
@@ -108,7 +118,8 @@ def _live(prefix: str = "client__") -> Q:
 def _next_steps(run: Run) -> Iterable[Task]:
     later = VisitRecord.objects.filter(client=OuterRef("client"), visited_at__gt=OuterRef("visited_at"))
     rows = (
-        VisitRecord.objects.filter(client__station=run.station, next_step_on__range=(run.first, run.last))
+        _new(VisitRecord.objects, TaskKind.NEXT_STEP)
+        .filter(client__station=run.station, next_step_on__range=(run.first, run.last))
         .filter(_live())
         .exclude(Exists(later))
         .values_list(
@@ -139,7 +150,8 @@ def _proposals(run: Run) -> Iterable[Task]:
     days = datetime.timedelta(days=run.settings.proposal_days)
     newer = Proposal.objects.filter(client=OuterRef("client"), version__gt=OuterRef("version"))
     rows = (
-        Proposal.objects.filter(
+        _new(Proposal.objects, TaskKind.PROPOSAL_UNANSWERED)
+        .filter(
             client__station=run.station,
             status=ProposalStatus.SENT,
             sent_at__gte=run.start_of(run.first - days),
@@ -172,7 +184,8 @@ def _proposal_resolved() -> Q:
 def _trials(run: Run) -> Iterable[Task]:
     days = datetime.timedelta(days=run.settings.trial_days)
     rows = (
-        TrialShipment.objects.filter(
+        _new(TrialShipment.objects, TaskKind.TRIAL_RESULTS)
+        .filter(
             client__station=run.station,
             on_time_count__isnull=True,
             sent_on__range=(run.first - days, run.last - days),
@@ -202,9 +215,8 @@ def _contracts(run: Run) -> Iterable[Task]:
     for place, days in ((1, run.settings.contract_first_days), (2, run.settings.contract_second_days)):
         notice = datetime.timedelta(days=days)
         rows = (
-            Contract.objects.filter(
-                client__station=run.station, ends_on__range=(run.first + notice, run.last + notice)
-            )
+            _new(Contract.objects, TaskKind.CONTRACT_ENDING, f":{place}")
+            .filter(client__station=run.station, ends_on__range=(run.first + notice, run.last + notice))
             .filter(_live())
             .exclude(Exists(renewed))
             .values_list("pk", "client_id", "client__owner_id", "by_id", "ends_on")
@@ -232,7 +244,8 @@ def _return_visits(run: Run) -> Iterable[Task]:
     # others by hand); the task is the planned return visit on its assignee's list, done when the plan is
     # (recording the visit marks it done) or cancelled.
     rows = (
-        VisitPlan.objects.filter(
+        _new(VisitPlan.objects, TaskKind.RETURN_VISIT)
+        .filter(
             client__station=run.station,
             kind=VisitKind.RETURN,
             status=PlanStatus.PLANNED,
@@ -272,7 +285,7 @@ def _high_level_visits(run: Run) -> Iterable[Task]:
         client=OuterRef("pk"), kind=VisitKind.HIGH_LEVEL, visited_at__gte=since
     )
     rows = (
-        Client.objects.active()
+        _new(Client.objects.active(), TaskKind.HIGH_LEVEL_VISIT, f":{start.isoformat()}")
         .filter(station=run.station, tier="A", stage__in=MAINTAINED, owner__isnull=False)
         .exclude(Exists(visited))
         .values_list("pk", "owner_id")
@@ -306,7 +319,8 @@ def _win_backs(run: Run) -> Iterable[Task]:
     days = datetime.timedelta(days=run.settings.win_back_days)
     later = StageChange.objects.filter(client=OuterRef("client"), at__gt=OuterRef("at"))
     rows = (
-        StageChange.objects.filter(
+        _new(StageChange.objects, TaskKind.WIN_BACK)
+        .filter(
             client__station=run.station,
             client__stage=Stage.DROPPED,
             client__merged_into__isnull=True,
@@ -499,47 +513,53 @@ def follow_owners(run: Run) -> int:
 
 
 def escalate_overdue(run: Run) -> int:
-    """Tell the assignee's manager about tasks still open a grace period after they were due (at the end of
-    that day), once per task; the task then shows on the manager's list too."""
+    """Hand the tasks still open a grace period after they were due to the assignee's manager, at the end of that
+    day: the manager sees them on their day and list, and gets one notification (and e-mail) per run saying whose.
+    A task made already overdue (a rule switched on, a record entered late) gets its whole grace from the day it
+    was made, so switching a rule on does not flood the managers."""
     settings = run.settings
-    # At the end of the day, that day counts as passed.
-    slack = 0 if run.day_over else 1
-    general = run.on - datetime.timedelta(days=settings.escalate_days + slack)
-    leads = run.on - datetime.timedelta(days=settings.leads_escalate_days + slack)
-    overdue = (
-        Task.objects.filter(station=run.station, status=TaskStatus.OPEN, escalated_at__isnull=True)
-        .filter(
-            Q(kind=TaskKind.LEADS_UNREVIEWED, show_on__lte=leads)
-            | (~Q(kind=TaskKind.LEADS_UNREVIEWED) & Q(show_on__lte=general))
-        )
-        .select_related("assignee", "client", "area", "station")
-        .order_by("pk")
+    slack = 0 if run.day_over else 1  # at the end of the day, that day counts as passed
+    cutoffs = {
+        True: run.on - datetime.timedelta(days=settings.leads_escalate_days + slack),
+        False: run.on - datetime.timedelta(days=settings.escalate_days + slack),
+    }
+    one_day = datetime.timedelta(days=1)
+
+    def overdue_by(cutoff: datetime.date) -> Q:
+        return Q(show_on__lte=cutoff, created_at__lt=run.start_of(cutoff + one_day))
+
+    overdue = Task.objects.filter(
+        station=run.station, status=TaskStatus.OPEN, escalated_at__isnull=True
+    ).filter(
+        (Q(kind=TaskKind.LEADS_UNREVIEWED) & overdue_by(cutoffs[True]))
+        | (~Q(kind=TaskKind.LEADS_UNREVIEWED) & overdue_by(cutoffs[False]))
     )
-    managers = {}
-    escalated = 0
-    for task in overdue:
-        if task.assignee_id not in managers:
-            managers[task.assignee_id] = User.objects.managers_of(task.assignee).first()
-        manager = managers[task.assignee_id]
+    handed = defaultdict(list)  # manager -> [(assignee, tasks)]
+    for assignee in User.objects.filter(pk__in=overdue.values("assignee_id")).order_by("pk"):
+        manager = User.objects.managers_of(assignee).first()
         if manager is None:
             continue
-        with transaction.atomic():
-            # Of two runs at once, only the first escalates (and notifies).
-            if not Task.objects.filter(pk=task.pk, escalated_at__isnull=True).update(
-                escalated_to=manager, escalated_at=run.now
-            ):
-                continue
-            notify(
-                recipient=manager,
-                kind="task_escalated",
-                message=_("Overdue since %(date)s, %(who)s: %(task)s")
-                % {"date": task.show_on.isoformat(), "who": task.assignee, "task": task.display_title},
-                link=reverse("agenda:detail", args=[task.pk]),
-                dedupe_key=f"task-escalated:{task.pk}",
-                email=True,
+        # Conditional on `escalated_at`: of two runs at once, each task goes once.
+        n = overdue.filter(assignee=assignee).update(escalated_to=manager, escalated_at=run.now)
+        if n:
+            handed[manager].append((assignee, n))
+    for manager, people in handed.items():
+        total = sum(n for _person, n in people)
+        who = ", ".join(str(person) for person, _n in people[:3]) + ("…" if len(people) > 3 else "")
+        notify(
+            recipient=manager,
+            kind="task_escalated",
+            message=ngettext(
+                "%(n)s overdue task came to you (%(who)s).",
+                "%(n)s overdue tasks came to you (%(who)s).",
+                total,
             )
-        escalated += 1
-    return escalated
+            % {"n": total, "who": who},
+            link=reverse("home"),
+            dedupe_key=f"tasks-escalated:{run.station.pk}:{run.now.isoformat()}",
+            email=True,
+        )
+    return sum(n for people in handed.values() for _person, n in people)
 
 
 def sync_station(*, station: Station, on: datetime.date, now: datetime.datetime) -> dict:

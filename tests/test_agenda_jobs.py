@@ -92,6 +92,8 @@ def test_beats_entry_runs_on_a_real_worker(org, celery_worker):
         due_on=before,
         show_on=before,
     )
+    made_on = dt.datetime.combine(before, dt.time(18, 30), tzinfo=CN)
+    Task.objects.filter(pk=older.pk).update(created_at=made_on)  # made at that day's end
 
     # When beat sends its task-rules entry, twice.
     entry = app.conf.beat_schedule["agenda-tick"]

@@ -314,7 +314,11 @@ def test_leads_left_unreviewed_at_the_end_of_a_working_day_then_the_area_manager
     task.refresh_from_db()
     assert task.escalated_to == org.manager
     note = Notification.objects.get(kind="task_escalated")
-    assert note.recipient == org.manager and note.link == f"/tasks/{task.pk}/"
+    assert (note.recipient, note.link, note.message) == (
+        org.manager,
+        "/",
+        "1 项逾期任务已转给你（marketer）。",
+    )
     assert sync(org, "2026-05-13", 18, 45)["escalated"] == 0
     assert Notification.objects.filter(kind="task_escalated").count() == 1
     with time_machine.travel(at("2026-05-14", 9), tick=False):
@@ -365,3 +369,18 @@ def test_period_of_counts_blocks_from_january():
     assert rules.period_of(dt.date(2026, 12, 31), 6) == (dt.date(2026, 7, 1), dt.date(2026, 12, 31))
     assert rules.period_of(dt.date(2026, 2, 1), 12) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     assert rules.period_of(dt.date(2026, 2, 28), 1) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+
+
+def test_a_task_made_already_overdue_gets_its_whole_grace_and_one_notice_covers_many(org):
+    # Given next steps agreed long ago, found when the rule is first run on 05-20.
+    for n in range(3):
+        owned = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
+        with time_machine.travel(at("2026-05-01", 11), tick=False):
+            VisitRecordFactory(
+                client=owned, by=org.kam, visited_at=at("2026-05-01", 10), next_step_on=dt.date(2026, 5, 5)
+            )
+    assert sync(org, "2026-05-20", 19)["made"] == 3
+    assert sync(org, "2026-05-22", 19)["escalated"] == 0
+    assert sync(org, "2026-05-23", 19)["escalated"] == 3  # three days after they were made
+    (note,) = Notification.objects.filter(kind="task_escalated")
+    assert (note.recipient, note.message) == (org.station_master, "3 项逾期任务已转给你（kam）。")
