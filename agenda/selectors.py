@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, F, Q, When, Window
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -14,6 +14,8 @@ from visits.models import PlanStatus, VisitPlan
 from .models import Task, TaskStatus
 
 UPCOMING = datetime.timedelta(days=7)  # "coming up" on the day page
+SHOWN = 30  # tasks per list on the day page (a phone screen or two); the task list has them all
+SECTIONS = ("overdue", "due_today", "upcoming", "escalated")
 # Steps in which a client waits for somebody to move it on (a signed client is maintained, not waiting).
 WAITING_STAGES = [
     Stage.COLLECT,
@@ -75,17 +77,36 @@ def task_list(
 
 
 def day_of(user: User, *, today: datetime.date) -> dict:
-    """What `user` has to do: overdue, today's and coming tasks (their own, and those escalated to them), the
-    visits planned for today, and the clients waiting longest in each step. A fixed number of queries."""
-    tasks = list(
-        Task.objects.filter(Q(assignee=user) | Q(escalated_to=user), status=TaskStatus.OPEN)
-        .filter(show_on__lte=today + UPCOMING)
-        .select_related("client", "area", "station", "assignee")
-        .order_by("show_on", "pk")[:200]
+    """What `user` has to do: overdue, today's and coming tasks (their own), those escalated to them, the visits
+    planned for today, and the clients waiting longest in each step. Each list holds its first SHOWN tasks, with
+    how many there are in all (`counts`); a fixed number of queries whatever the number of tasks."""
+    section = Case(
+        When(~Q(assignee=user), then=Value("escalated")),
+        When(show_on__lt=today, then=Value("overdue")),
+        When(show_on=today, then=Value("due_today")),
+        default=Value("upcoming"),
+        output_field=CharField(),
     )
-    for task in tasks:
+    open_tasks = Task.objects.filter(Q(assignee=user) | Q(escalated_to=user), status=TaskStatus.OPEN).filter(
+        show_on__lte=today + UPCOMING
+    )
+    counts = dict.fromkeys(SECTIONS, 0)
+    counts.update(
+        open_tasks.annotate(section=section).values_list("section").annotate(n=Count("pk")).order_by()
+    )
+    shown = (
+        open_tasks.annotate(
+            section=section,
+            place=Window(RowNumber(), partition_by=[section], order_by=[F("show_on").asc(), F("pk").asc()]),
+        )
+        .filter(place__lte=SHOWN)
+        .select_related("client", "area", "station", "assignee")
+        .order_by("show_on", "pk")
+    )
+    lists = {name: [] for name in SECTIONS}
+    for task in shown:
         task.days_late = (today - task.show_on).days
-    mine = [t for t in tasks if t.assignee_id == user.pk]
+        lists[task.section].append(task)
     visits = list(
         VisitPlan.objects.filter(
             Q(assignee=user) | Q(companions=user), status=PlanStatus.PLANNED, planned_for=today
@@ -96,10 +117,8 @@ def day_of(user: User, *, today: datetime.date) -> dict:
     )
     return {
         "today": today,
-        "overdue": [t for t in mine if t.show_on < today],
-        "due_today": [t for t in mine if t.show_on == today],
-        "upcoming": [t for t in mine if t.show_on > today],
-        "escalated": [t for t in tasks if t.assignee_id != user.pk],
+        **lists,
+        "counts": counts,
         "visits": visits,
         "waiting": waiting_clients(user, today=today),
     }

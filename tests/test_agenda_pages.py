@@ -295,3 +295,14 @@ def test_return_visits_show_on_the_day_as_tasks_once_the_rules_ran(org, client):
     overdue = page[page.index('data-section="overdue"') :]
     assert "回访 久未回访" in overdue and "逾期 9 天" in overdue
     assert 'id="visits-panel"' not in page  # the day has them; no second card
+
+
+def test_a_long_overdue_list_shows_its_first_thirty_and_says_how_many(org, client):
+    today = _today(org)
+    for i in range(40):
+        make_task(org.kam, today - dt.timedelta(days=1 + i % 5), title=f"积压{i}")
+    client.force_login(org.kam)
+    page = client.get("/").content.decode()
+    overdue = page[page.index('data-section="overdue"') :]
+    assert overdue.count('class="task task-overdue"') == 30
+    assert "在任务列表中查看全部 40 项" in page
