@@ -134,6 +134,8 @@ class Task(models.Model):
             models.Index(fields=["assignee", "status", "show_on"]),
             models.Index(fields=["station", "status", "kind"]),
             models.Index(fields=["escalated_to", "status"]),
+            # A contract's second reminder finds its first by the contract (agenda/rules.py).
+            models.Index(fields=["kind", "source_id"]),
         ]
 
     def __str__(self):

@@ -175,9 +175,10 @@ def _proposals(run: Run) -> Iterable[Task]:
 
 
 def _proposal_resolved() -> Q:
-    # Answered (accepted, declined, or taken back to draft), or replaced by a newer version since it was sent.
+    # Answered (accepted, declined, or taken back to draft), or replaced by a newer version.
     still_sent = Proposal.objects.filter(pk=OuterRef("source_id"), status=ProposalStatus.SENT)
-    newer = Proposal.objects.filter(client_id=OuterRef("client_id"), created_at__gt=OuterRef("since"))
+    version = Proposal.objects.filter(pk=OuterRef(OuterRef("source_id"))).values("version")[:1]
+    newer = Proposal.objects.filter(client_id=OuterRef("client_id"), version__gt=Subquery(version))
     return ~Q(Exists(still_sent)) | Q(Exists(newer))
 
 
@@ -498,7 +499,7 @@ def make_missing(run: Run) -> int:
 
 def follow_owners(run: Run) -> int:
     """Hand the open client tasks to the client's current owner when it changed."""
-    owner = Client.objects.filter(pk=OuterRef("client_id")).values("owner_id")[:1]
+    owner = Client.objects.filter(pk=OuterRef("client_id")).order_by().values("owner_id")[:1]
     return (
         Task.objects.filter(
             station=run.station,

@@ -240,6 +240,9 @@ def timed(label, fn, repeat=1):
             result = fn()
             durations.append(time.perf_counter() - started)
         queries = len(captured)
+    if os.environ.get("BENCH_VERBOSE"):  # the slowest statements of the last repetition
+        for q in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]:
+            print(f"    {float(q['time']):7.3f}  {q['sql'][:300]}")
     shown = (
         f"p50 {statistics.median(durations) * 1000:.0f} ms over {repeat}"
         if repeat > 1
