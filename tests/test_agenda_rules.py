@@ -373,7 +373,7 @@ def test_period_of_counts_blocks_from_january():
 
 def test_a_task_made_already_overdue_gets_its_whole_grace_and_one_notice_covers_many(org):
     # Given next steps agreed long ago, found when the rule is first run on 05-20.
-    for n in range(3):
+    for _n in range(3):
         owned = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
         with time_machine.travel(at("2026-05-01", 11), tick=False):
             VisitRecordFactory(
