@@ -21,7 +21,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+# Production behaviour over plain HTTP in this process (as bench/run.py), with a throw-away key.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
+    os.environ.setdefault(name, "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 import django  # noqa: E402
 
@@ -262,7 +268,6 @@ def main() -> int:
     from config.celery import app
 
     app.conf.broker_url = "memory://"  # escalation e-mails are queued as in production, into memory
-    settings.ALLOWED_HOSTS = ["*"]
     original_name = connection.settings_dict["NAME"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{original_name}_work_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)

@@ -23,7 +23,7 @@ def carriers():
 
 @pytest.mark.usefixtures("carriers")
 def test_the_demo_has_tasks_and_targets_and_loads_once(client):
-    call_command("seed_demo", scale="small", verbosity=0)
+    call_command("seed_demo", scale="small", allow_production=True, verbosity=0)
     kam = User.objects.get(username="kam")
     kinds = set(Task.objects.values_list("kind", flat=True))
     assert {"manual", "next_step"} <= kinds, kinds
@@ -31,7 +31,7 @@ def test_the_demo_has_tasks_and_targets_and_loads_once(client):
     assert Target.objects.filter(person=kam).count() == 3
     assert Target.objects.filter(person__isnull=True, area__isnull=True).count() == 2
     tasks, targets = Task.objects.count(), Target.objects.count()
-    call_command("seed_demo", scale="small", verbosity=0)
+    call_command("seed_demo", scale="small", allow_production=True, verbosity=0)
     assert (Task.objects.count(), Target.objects.count()) == (tasks, targets)
     client.force_login(kam)
     page = client.get("/").content.decode()
