@@ -58,8 +58,10 @@ def test_other_roles_see_tasks_only_when_something_is_due(org, client):
 def test_the_day_page_costs_the_same_queries_with_many_tasks(org, client):
     today = _today(org)
 
+    client.force_login(org.kam)
+    client.get("/")  # the first request after a login renews the session (a write at most once a minute)
+
     def load():
-        client.force_login(org.kam)
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/").status_code == 200
         return len(queries)
