@@ -180,7 +180,9 @@ def seed(org, *, scale, today, rng) -> None:
                 )
                 leads.append(lead)
                 for short in rng.sample(MAIN_COMPETITORS, rng.randint(0, 2)):
-                    comps.append((lead, competitors[short], rng.choice([30, 80, 150, 300, 800])))
+                    monthly = rng.choice([30, 80, 150, 300, 800])
+                    if short in competitors:  # an administrator may have removed a carrier from the list
+                        comps.append((lead, competitors[short], monthly))
 
     Lead.objects.bulk_create(leads, batch_size=500)
     LeadCompetitor.objects.bulk_create(
@@ -252,6 +254,8 @@ def seed(org, *, scale, today, rng) -> None:
     for client in accepted:
         for short in rng.sample(MAIN_COMPETITORS, rng.randint(1, 3)):
             base = rng.choice([50, 120, 300, 600, 1500])
+            if short not in competitors:
+                continue
             for i, m in enumerate(months[1:], start=1):
                 volumes.append(
                     ClientCompetitorVolume(

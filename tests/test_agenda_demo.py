@@ -11,17 +11,6 @@ from targets.models import Target
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def carriers():
-    """The carriers the data migration lists (a test flushing the database may have taken them away)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("pipeline.migrations.0003_competitors_and_trigram_index").seed_competitors(apps, None)
-
-
-@pytest.mark.usefixtures("carriers")
 def test_the_demo_has_tasks_and_targets_and_loads_once(client):
     call_command("seed_demo", scale="small", allow_production=True, verbosity=0)
     kam = User.objects.get(username="kam")
