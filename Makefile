@@ -43,6 +43,7 @@ run: install .run/secret_key
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto}

@@ -12,7 +12,8 @@ from config.throttling import throttle
 
 from . import login_limits, services
 from .models import ApiToken, Area, Notification, Station, User
-from .permissions import ORG_MANAGERS, RolePermission
+from .permissions import RolePermission
+from .roles import ORG_MANAGERS
 
 
 class StationSerializer(serializers.ModelSerializer):

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Organisation and people")
+
+    def ready(self):
+        from config.hooks import autodiscover
+
+        autodiscover()

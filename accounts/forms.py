@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HQ_ROLES, Area, Role, Station, User
+from .models import Area, Role, Station, User
+from .roles import HQ_ROLES
 
 
 class AreaForm(forms.ModelForm):

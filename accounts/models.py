@@ -12,21 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
-
-class Role(models.TextChoices):
-    COURIER = "courier", _("Courier")
-    AREA_MARKETER = "area_marketer", _("Area marketer")
-    AREA_MANAGER = "area_manager", _("Area manager")
-    STATION_MASTER = "station_master", _("Station master")
-    KEY_ACCOUNT_MANAGER = "key_account_manager", _("Key-account manager")
-    EXECUTIVE = "executive", _("Executive")
-    ADMIN = "admin", _("Administrator")
-
-
-HQ_ROLES = frozenset({Role.EXECUTIVE, Role.ADMIN})
-AREA_ROLES = frozenset({Role.COURIER, Role.AREA_MARKETER, Role.AREA_MANAGER})
-# People who must collect at least one lead per working day (DOMAIN.md, daily lead quota).
-QUOTA_ROLES = frozenset({Role.COURIER, Role.AREA_MARKETER})
+from .roles import AREA_ROLES, HQ_ROLES, Role
 
 
 def local_today():

@@ -3,45 +3,41 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
-
-R = Role
-EVERYONE = frozenset(Role)
-FIELD = frozenset({R.COURIER, R.AREA_MARKETER})
-AREA_UP = frozenset(
-    {R.AREA_MARKETER, R.AREA_MANAGER, R.STATION_MASTER, R.KEY_ACCOUNT_MANAGER, R.EXECUTIVE, R.ADMIN}
+from .roles import (
+    COMPLAINT_ROLES,
+    DASHBOARD_ROLES,
+    EVERYONE,
+    LEAD_COLLECTORS,
+    LOOP_ROLES,
+    ORG_MANAGERS,
+    QUOTA_MANAGERS,
+    QUOTA_ROLES,
+    REVIEWERS,
+    SCORECARD_READERS,
+    SURVEY_MANAGERS,
 )
-MANAGERS = frozenset({R.AREA_MANAGER, R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
 
-# (url name, label, roles)
+# (url name, label, roles): each entry shows to exactly the roles its page admits.
 MENU = [
     ("home", _("Home"), EVERYONE),
     ("agenda:list", _("Tasks"), EVERYONE),
-    ("pipeline:lead_capture", _("New lead"), FIELD | {R.AREA_MANAGER, R.KEY_ACCOUNT_MANAGER}),
+    ("pipeline:lead_capture", _("New lead"), LEAD_COLLECTORS),
     ("pipeline:lead_list", _("Leads"), EVERYONE),
-    (
-        "pipeline:review_queue",
-        _("Review queue"),
-        frozenset({R.AREA_MARKETER, R.AREA_MANAGER, R.STATION_MASTER}),
-    ),
-    ("pipeline:client_list", _("Clients"), AREA_UP),
-    ("pipeline:screening_list", _("Screening"), AREA_UP),
-    ("pipeline:competitor_list", _("Competitors"), AREA_UP),
-    ("pipeline:kanban", _("Kanban"), AREA_UP),
-    ("pipeline:funnel", _("Funnel"), AREA_UP),
-    ("visits:calendar", _("Visits"), AREA_UP),
-    ("quota:mine", _("My quota"), FIELD),
-    ("quota:flags", _("Miss flags"), MANAGERS),
-    ("dashboard:station", _("Dashboard"), MANAGERS),
-    ("targets:scorecard", _("Targets"), MANAGERS | {R.KEY_ACCOUNT_MANAGER, R.AREA_MARKETER}),
-    ("satisfaction:complaint_list", _("Complaints"), AREA_UP),
-    (
-        "satisfaction:questionnaire_list",
-        _("Surveys"),
-        frozenset({R.KEY_ACCOUNT_MANAGER, R.STATION_MASTER, R.EXECUTIVE, R.ADMIN}),
-    ),
-    ("accounts:people", _("People"), frozenset({R.STATION_MASTER, R.ADMIN})),
-    ("accounts:areas", _("Areas"), frozenset({R.STATION_MASTER, R.ADMIN})),
+    ("pipeline:review_queue", _("Review queue"), REVIEWERS),
+    ("pipeline:client_list", _("Clients"), LOOP_ROLES),
+    ("pipeline:screening_list", _("Screening"), LOOP_ROLES),
+    ("pipeline:competitor_list", _("Competitors"), LOOP_ROLES),
+    ("pipeline:kanban", _("Kanban"), LOOP_ROLES),
+    ("pipeline:funnel", _("Funnel"), LOOP_ROLES),
+    ("visits:calendar", _("Visits"), LOOP_ROLES),
+    ("quota:mine", _("My quota"), QUOTA_ROLES),
+    ("quota:flags", _("Miss flags"), QUOTA_MANAGERS),
+    ("dashboard:station", _("Dashboard"), DASHBOARD_ROLES),
+    ("targets:scorecard", _("Targets"), SCORECARD_READERS),
+    ("satisfaction:complaint_list", _("Complaints"), COMPLAINT_ROLES),
+    ("satisfaction:questionnaire_list", _("Surveys"), SURVEY_MANAGERS),
+    ("accounts:people", _("People"), ORG_MANAGERS),
+    ("accounts:areas", _("Areas"), ORG_MANAGERS),
 ]
 
 

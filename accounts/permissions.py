@@ -2,15 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import Role
-
-ORG_MANAGERS = frozenset({Role.ADMIN, Role.STATION_MASTER})
-# Whose home page is their day (agenda): the people working through leads and clients every day.
-MY_DAY_ROLES = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.AREA_MARKETER})
-# Who keeps a station's task rules and intervals: its master, or an administrator.
-TASK_RULE_KEEPERS = frozenset({Role.STATION_MASTER, Role.ADMIN})
-# Who sets monthly targets: a station master for the people and areas of their station, headquarters for any.
-TARGET_SETTERS = frozenset({Role.STATION_MASTER, Role.EXECUTIVE, Role.ADMIN})
+from .roles import ORG_MANAGERS
 
 
 def has_role(user, *roles) -> bool:

@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import HQ_ROLES, Area, Role, Station, User
+from .models import Area, Role, Station, User
 from .permissions import can_manage_org
+from .roles import HQ_ROLES
 
 
 def _require_org_manager(by: User, station: Station | None) -> None:

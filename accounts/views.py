@@ -3,39 +3,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from config.hooks import home_panels
 from config.web import put_errors
 
 from . import services
 from .forms import AreaForm, PersonForm
 from .models import Area, Notification, Role, User
 from .permissions import role_required
-
-# Each app contributes a panel to the home page: a callable (request) -> HTML or None.
-HOME_PANELS = [
-    "agenda.panels.home",
-    "targets.panels.home",
-    "quota.panels.home",
-    "pipeline.panels.home",
-    "visits.panels.home",
-    "satisfaction.panels.home",
-    "dashboard.panels.home",
-]
+from .roles import ORG_MANAGERS
 
 
 def _panels(request):
-    html = []
-    for path in HOME_PANELS:
-        try:
-            panel = import_string(path)
-        except ImportError:
-            continue
-        rendered = panel(request)
-        if rendered:
-            html.append(rendered)
-    return html
+    return [html for panel in home_panels if (html := panel(request))]
 
 
 @login_required
@@ -55,10 +36,7 @@ def notifications(request):
     return render(request, "accounts/notifications.html", {"items": items})
 
 
-MANAGERS = (Role.STATION_MASTER, Role.ADMIN)
-
-
-@role_required(*MANAGERS)
+@role_required(*ORG_MANAGERS)
 def people(request):
     qs = (
         User.objects.visible_to(request.user)
@@ -87,7 +65,7 @@ def _save_person(request, form, instance=None):
     return True
 
 
-@role_required(*MANAGERS)
+@role_required(*ORG_MANAGERS)
 def person_edit(request, pk=None):
     instance = get_object_or_404(User.objects.visible_to(request.user), pk=pk) if pk else None
     form = PersonForm(request.POST or None, instance=instance, user=request.user)
@@ -101,13 +79,13 @@ def person_edit(request, pk=None):
     return render(request, "accounts/person_form.html", {"form": form, "person": instance})
 
 
-@role_required(*MANAGERS)
+@role_required(*ORG_MANAGERS)
 def areas(request):
     qs = Area.objects.visible_to(request.user).select_related("station").order_by("station__code", "name")
     return render(request, "accounts/areas.html", {"areas": qs})
 
 
-@role_required(*MANAGERS)
+@role_required(*ORG_MANAGERS)
 def area_edit(request, pk=None):
     instance = get_object_or_404(Area.objects.visible_to(request.user), pk=pk) if pk else None
     form = AreaForm(request.POST or None, instance=instance, user=request.user)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import HQ_ROLES
+from accounts.roles import HQ_ROLES
 
 
 class TaskKind(models.TextChoices):

@@ -5,11 +5,13 @@ tasks due or escalated to them, when there are any."""
 from django.template.loader import render_to_string
 
 from accounts.models import today_for
-from accounts.permissions import MY_DAY_ROLES
+from accounts.roles import MY_DAY_ROLES
+from config.hooks import home_panels
 
 from . import selectors
 
 
+@home_panels.register(order=10)
 def home(request) -> str | None:
     user = request.user
     if not user.is_authenticated:

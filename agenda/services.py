@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Station, User, today_for
-from accounts.permissions import TASK_RULE_KEEPERS
+from accounts.roles import TASK_RULE_KEEPERS
 from pipeline.models import Client
 
 from .models import CalendarFeed, CloseReason, Task, TaskKind, TaskSettings, TaskStatus

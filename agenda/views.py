@@ -13,8 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import HQ_ROLES, Station, today_for
-from accounts.permissions import TASK_RULE_KEEPERS, role_required
+from accounts.models import Station, today_for
+from accounts.permissions import role_required
+from accounts.roles import HQ_ROLES, TASK_RULE_KEEPERS
 from config.web import put_errors
 from pipeline.models import Client
 

@@ -4,11 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import HQ_ROLES, Area, Role, Station
-
-# Couriers, area marketers and key-account managers work from their own lists; the monitoring dashboard is
-# for the people who answer for an area, a station or the network.
-DASHBOARD_ROLES = frozenset({Role.AREA_MANAGER, Role.STATION_MASTER, Role.EXECUTIVE, Role.ADMIN})
+from accounts.models import Area, Role, Station
+from accounts.roles import DASHBOARD_ROLES, HQ_ROLES
 
 
 def require_dashboard_role(user) -> None:

@@ -12,7 +12,8 @@ from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
 
-from accounts.models import QUOTA_ROLES, Station, User
+from accounts.models import Station, User
+from accounts.roles import QUOTA_ROLES
 from pipeline.models import Client
 from pipeline.models.loop import LOOP, Stage
 from quota.calendar import entry_for, settings_for

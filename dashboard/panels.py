@@ -5,12 +5,13 @@ from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import HQ_ROLES, QUOTA_ROLES, Role, User
+from accounts.models import Role, User
+from accounts.roles import DASHBOARD_ROLES, HQ_ROLES, QUOTA_ROLES
+from config.hooks import home_panels
 from quota.models import DailyTally
 
-from .access import DASHBOARD_ROLES
 
-
+@home_panels.register(order=70)
 def home(request) -> str | None:
     user = request.user
     if user.role not in DASHBOARD_ROLES:

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import HQ_ROLES, Role, Station
-from accounts.permissions import MY_DAY_ROLES
+from accounts.models import Role, Station
+from accounts.roles import HQ_ROLES, MY_DAY_ROLES
 from config.web import xlsx_response
 from targets.scorecards import as_table
 

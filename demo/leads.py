@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts.models import QUOTA_ROLES, Role
+from accounts.models import Role
+from accounts.roles import QUOTA_ROLES
 from pipeline.models import ClientCompetitorVolume, Competitor, Lead, LeadCompetitor, LeadEvent
 from pipeline.models.clients import CompanyType, ContactRole, Source
 from pipeline.models.leads import LeadAction, RejectReason
 from pipeline.services import leads as services
 from pipeline.services import screening
 from pipeline.services.normalize import normalize_company_name, normalize_phone
+from quota.calendar import is_working_day
 from quota.tallies import record_leads
 
 DAYS_BACK = 28
@@ -84,12 +86,7 @@ MAIN_COMPETITORS = ["ZTO", "YTO", "SF", "Yunda", "STO", "J&T", "JD"]
 
 
 def _working_day(station, day: dt.date) -> bool:
-    try:
-        from quota.calendar import is_working_day
-
-        return is_working_day(station, day)
-    except ImportError:
-        return day.weekday() < 5
+    return is_working_day(station, day)
 
 
 def _phone(rng) -> str:

@@ -5,7 +5,8 @@ import datetime
 
 from django.db.models import Min
 
-from accounts.models import QUOTA_ROLES, Role, User
+from accounts.models import Role, User
+from accounts.roles import QUOTA_ROLES
 from quota.evaluation import evaluate_station_through, stations_with_settings
 from quota.models import FlagStatus, Leave, QuotaFlag, QuotaSettings
 from quota.services import flag_investigate

@@ -3,11 +3,14 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.roles import LEAD_COLLECTORS, REVIEWERS
+from config.hooks import home_panels
+
 from .models import Lead
 from .models.leads import LeadStatus
-from .services import leads as services
 
 
+@home_panels.register(order=40)
 def home(request) -> str | None:
     user = request.user
     if not user.is_authenticated:
@@ -18,14 +21,14 @@ def home(request) -> str | None:
         .order_by("reviewed_at", "pk")[:10]
     )
     queue = oldest = None
-    if user.role in services.REVIEWERS:
+    if user.role in REVIEWERS:
         pending = Lead.objects.visible_to(user).filter(status=LeadStatus.SUBMITTED)
         queue = pending.count()
         oldest = (
             pending.order_by("collected_at").values_list("collected_at", flat=True).first() if queue else None
         )
     today = None
-    if user.role in services.LEAD_COLLECTORS and user.station_id:
+    if user.role in LEAD_COLLECTORS and user.station_id:
         today = Lead.objects.filter(
             collected_by=user, collected_on=user.station.local_date(timezone.now())
         ).count()

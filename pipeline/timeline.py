@@ -4,6 +4,8 @@ One query per kind of record, whatever the client's history."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.hooks import timeline_sources
+
 from .models import (
     Contract,
     Evaluation,
@@ -162,5 +164,6 @@ def _key_account(client):
         )
 
 
+@timeline_sources.register(order=10)
 def entries(client) -> list[TimelineEntry]:
     return [*_leads(client), *_moves(client), *_records(client), *_key_account(client)]

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Station, User
+from accounts.roles import ASSESSORS, CALENDAR_KEEPERS, FLAG_INVESTIGATORS, LEAVE_KEEPERS
 
 from . import services
 from .calendar import station_calendar
@@ -219,9 +220,9 @@ class FlagViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = QuotaFlagSerializer
     permission_classes = [ActionRoles]
     action_roles = {
-        "investigate": services.INVESTIGATORS,
-        "assess": services.ASSESSORS,
-        "resolve": services.ASSESSORS,
+        "investigate": FLAG_INVESTIGATORS,
+        "assess": ASSESSORS,
+        "resolve": ASSESSORS,
     }
     filterset_class = FlagFilter
 
@@ -300,7 +301,7 @@ class LeaveViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.R
 
     serializer_class = QuotaLeaveSerializer
     permission_classes = [ActionRoles]
-    action_roles = {"create": services.LEAVE_KEEPERS, "destroy": services.LEAVE_KEEPERS}
+    action_roles = {"create": LEAVE_KEEPERS, "destroy": LEAVE_KEEPERS}
     filterset_class = LeaveFilter
 
     def get_queryset(self):
@@ -332,7 +333,7 @@ class CalendarDayViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, view
 
     serializer_class = QuotaCalendarDaySerializer
     permission_classes = [ActionRoles]
-    action_roles = {"create": services.CALENDAR_KEEPERS, "destroy": services.CALENDAR_KEEPERS}
+    action_roles = {"create": CALENDAR_KEEPERS, "destroy": CALENDAR_KEEPERS}
     filterset_class = CalendarDayFilter
 
     def get_queryset(self):
@@ -350,7 +351,7 @@ class SettingsViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = QuotaSettingsSerializer
     permission_classes = [ActionRoles]
-    action_roles = {"update": services.CALENDAR_KEEPERS, "partial_update": services.CALENDAR_KEEPERS}
+    action_roles = {"update": CALENDAR_KEEPERS, "partial_update": CALENDAR_KEEPERS}
     lookup_field = "station"
     filterset_fields = ["station"]
 

@@ -36,7 +36,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from accounts.models import QUOTA_ROLES, Notification, Role, Station, User
+from accounts.models import Notification, Role, Station, User
+from accounts.roles import QUOTA_ROLES
 from pipeline.models import Lead
 
 from .calendar import calendar_entry, settings_for

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import QUOTA_ROLES, Area, User
+from accounts.models import Area, User
+from accounts.roles import QUOTA_ROLES
 
 from .models import FlagStatus, QuotaSettings
 

@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import QUOTA_ROLES, Role, scope_q
+from accounts.models import Role, scope_q
+from accounts.roles import QUOTA_ROLES
 
 # ISO weekday numbers, Monday = 1 … Sunday = 7.
 DEFAULT_WORKING_WEEKDAYS = "123456"

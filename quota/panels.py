@@ -4,11 +4,13 @@ the flags waiting for their step for area managers and station masters."""
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import QUOTA_ROLES
+from accounts.roles import QUOTA_ROLES
+from config.hooks import home_panels
 
 from .selectors import awaiting_count, awaiting_q, person_quota
 
 
+@home_panels.register(order=30)
 def home(request) -> str | None:
     user = request.user
     if user.role in QUOTA_ROLES and user.station_id:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import QUOTA_ROLES, Role, User
+from accounts.models import Role, User
+from accounts.roles import QUOTA_ROLES
 
 from .calendar import station_calendar
 from .models import DailyTally, FlagStatus, Leave, QuotaFlag

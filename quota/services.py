@@ -11,7 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import QUOTA_ROLES, Notification, Role, Station, User
+from accounts.models import Notification, Role, Station, User
+from accounts.roles import ASSESSORS, CALENDAR_KEEPERS, FLAG_INVESTIGATORS, LEAVE_KEEPERS, QUOTA_ROLES
 from accounts.services import notify
 
 from .calendar import calendar_entry, settings_for
@@ -30,11 +31,6 @@ from .models import (
 
 NOTE_MAX = 2000
 LEAVE_MAX_DAYS = 366
-
-INVESTIGATORS = frozenset({Role.AREA_MANAGER, Role.STATION_MASTER, Role.ADMIN})
-ASSESSORS = frozenset({Role.STATION_MASTER, Role.ADMIN})
-CALENDAR_KEEPERS = frozenset({Role.STATION_MASTER, Role.ADMIN})
-LEAVE_KEEPERS = frozenset({Role.AREA_MANAGER, Role.STATION_MASTER, Role.ADMIN})
 
 
 # --- The flag's steps ------------------------------------------------------------------------------------------
@@ -87,7 +83,7 @@ def flag_investigate(*, flag: QuotaFlag, by: User, note: str) -> QuotaFlag:
     flag = _step(
         flag=flag,
         by=by,
-        roles=INVESTIGATORS,
+        roles=FLAG_INVESTIGATORS,
         expected=FlagStatus.OPEN,
         to=FlagStatus.INVESTIGATED,
         kind=FlagEventKind.INVESTIGATED,
@@ -148,7 +144,7 @@ def flag_resolve(*, flag: QuotaFlag, by: User, note: str) -> QuotaFlag:
 def actions_for(flag: QuotaFlag, user: User) -> set[str]:
     """The steps `user` may take on `flag` now (the pages show only those forms)."""
     steps = set()
-    if flag.status == FlagStatus.OPEN and user.role in INVESTIGATORS:
+    if flag.status == FlagStatus.OPEN and user.role in FLAG_INVESTIGATORS:
         steps.add("investigate")
     if flag.status == FlagStatus.INVESTIGATED and user.role in ASSESSORS:
         steps.add("assess")

@@ -15,8 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import HQ_ROLES, QUOTA_ROLES, Role, Station, User
+from accounts.models import Station, User
 from accounts.permissions import role_required
+from accounts.roles import (
+    ASSESSORS,
+    CALENDAR_KEEPERS,
+    FLAG_INVESTIGATORS,
+    HQ_ROLES,
+    LEAVE_KEEPERS,
+    QUOTA_MANAGERS,
+    QUOTA_ROLES,
+)
 from config.web import put_errors
 
 from . import services
@@ -24,9 +33,6 @@ from .calendar import holidays_known, settings_for, station_calendar
 from .forms import AssessmentForm, CalendarDayForm, FlagFilterForm, LeaveForm, NoteForm, SettingsForm
 from .models import CalendarDay, DailyTally, Leave, QuotaFlag
 from .selectors import awaiting_q, month_bounds, person_quota
-
-FIELD = (Role.COURIER, Role.AREA_MARKETER)
-MANAGERS = (Role.AREA_MANAGER, Role.STATION_MASTER, Role.EXECUTIVE, Role.ADMIN)
 
 
 def _month_param(request) -> datetime.date | None:
@@ -46,12 +52,12 @@ def _person_page(request, person, *, own: bool):
     return render(request, "quota/mine.html", {"q": data, "own": own, "person": person})
 
 
-@role_required(*FIELD)
+@role_required(*QUOTA_ROLES)
 def mine(request):
     return _person_page(request, request.user, own=True)
 
 
-@role_required(*MANAGERS)
+@role_required(*QUOTA_MANAGERS)
 def person(request, pk):
     someone = get_object_or_404(
         User.objects.visible_to(request.user).filter(role__in=QUOTA_ROLES).select_related("station", "area"),
@@ -63,7 +69,7 @@ def person(request, pk):
 # --- Flags ------------------------------------------------------------------------------------------------------
 
 
-@role_required(*MANAGERS)
+@role_required(*QUOTA_MANAGERS)
 def flags(request):
     user = request.user
     params = request.GET.copy()
@@ -108,7 +114,7 @@ def flags(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_keep_leave": user.role in services.LEAVE_KEEPERS,
+            "can_keep_leave": user.role in LEAVE_KEEPERS,
         },
     )
 
@@ -134,7 +140,7 @@ def _flag_page(request, flag, forms=None, status=200):
         "investigate_form": forms.get("investigate") or (NoteForm() if "investigate" in actions else None),
         "assess_form": forms.get("assess") or (AssessmentForm() if "assess" in actions else None),
         "resolve_form": forms.get("resolve") or (NoteForm() if "resolve" in actions else None),
-        "can_see_person": request.user.role in MANAGERS,
+        "can_see_person": request.user.role in QUOTA_MANAGERS,
     }
     return render(request, "quota/flag_detail.html", context, status=status)
 
@@ -145,9 +151,9 @@ def flag_detail(request, pk):
 
 
 STEPS = {
-    "investigate": (NoteForm, services.flag_investigate, services.INVESTIGATORS),
-    "assess": (AssessmentForm, services.flag_assess, services.ASSESSORS),
-    "resolve": (NoteForm, services.flag_resolve, services.ASSESSORS),
+    "investigate": (NoteForm, services.flag_investigate, FLAG_INVESTIGATORS),
+    "assess": (AssessmentForm, services.flag_assess, ASSESSORS),
+    "resolve": (NoteForm, services.flag_resolve, ASSESSORS),
 }
 
 
@@ -187,12 +193,12 @@ def _station_for(request) -> Station | None:
     return stations.first() if request.user.station_id else None
 
 
-@role_required(*MANAGERS)
+@role_required(*QUOTA_MANAGERS)
 def calendar(request):
     station = _station_for(request)
     if station is None:
         return render(request, "quota/calendar.html", {"station": None})
-    can_edit = request.user.role in services.CALENDAR_KEEPERS
+    can_edit = request.user.role in CALENDAR_KEEPERS
     today = station.local_date()
     month = _month_param(request) or today.replace(day=1)
     form = CalendarDayForm(request.POST or None) if can_edit else None
@@ -244,7 +250,7 @@ def calendar(request):
     )
 
 
-@role_required(*services.CALENDAR_KEEPERS)
+@role_required(*CALENDAR_KEEPERS)
 def settings_page(request):
     station = _station_for(request)
     if station is None:
@@ -267,10 +273,10 @@ def settings_page(request):
     )
 
 
-@role_required(*MANAGERS)
+@role_required(*QUOTA_MANAGERS)
 def leave(request):
     user = request.user
-    can_edit = user.role in services.LEAVE_KEEPERS
+    can_edit = user.role in LEAVE_KEEPERS
     form = LeaveForm(request.POST or None, user=user) if can_edit else None
     if request.method == "POST":
         if not can_edit:
@@ -296,7 +302,7 @@ def leave(request):
     )
 
 
-@role_required(*services.LEAVE_KEEPERS)
+@role_required(*LEAVE_KEEPERS)
 @require_POST
 def leave_delete(request, pk):
     item = get_object_or_404(Leave.objects.visible_to(request.user).select_related("person"), pk=pk)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import RolePermission
+from accounts.roles import COMPLAINT_ROLES, INDICATOR_ADMINS, INDICATOR_WRITERS, SURVEY_MANAGERS
 from config.api import Conflict, JSONParser, Pagination
 from pipeline.models import Client
 
@@ -37,7 +38,6 @@ from .models import (
     SurveyResponse,
 )
 from .models.complaints import UNRESOLVED
-from .permissions import COMPLAINT_ROLES, INDICATOR_ADMINS, INDICATOR_WRITERS, SURVEY_MANAGERS
 from .results import ResponseFilter, summarize
 from .services import complaints, indicators, surveys
 

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import HQ_ROLES, Area, Station, User
+from accounts.models import Area, Station, User
+from accounts.roles import HQ_ROLES
 from pipeline.models import Client
 from pipeline.models.clients import ContactRole, RelationshipStage, Tier
 

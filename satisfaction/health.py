@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pipeline.models import Evaluation
+
 from .models import Answer, Complaint, IndicatorWarning, Severity
 from .models.complaints import UNRESOLVED
 
@@ -163,10 +165,6 @@ def _volume(months: list) -> Component:
 
 
 def _evaluations(client_ids, today: date) -> dict[int, list]:
-    try:
-        from pipeline.models import Evaluation
-    except ImportError:  # a build without the follow-up step records
-        return {}
     by_client = defaultdict(list)
     for evaluation in Evaluation.objects.filter(
         client_id__in=client_ids, month__gte=_months_back(today, 12)
@@ -238,16 +236,11 @@ def clients_with_signals(clients, *, now: datetime) -> set[int]:
             response__client_id__in=ids, response__is_pilot=False, response__submitted_at__gte=since
         ).values_list("response__client_id", flat=True)
     )
-    try:
-        from pipeline.models import Evaluation
-
-        found |= set(
-            Evaluation.objects.filter(
-                client_id__in=ids, month__gte=_months_back(timezone.localdate(now), 12)
-            ).values_list("client_id", flat=True)
-        )
-    except ImportError:
-        pass
+    found |= set(
+        Evaluation.objects.filter(
+            client_id__in=ids, month__gte=_months_back(timezone.localdate(now), 12)
+        ).values_list("client_id", flat=True)
+    )
     return found
 
 

@@ -7,12 +7,13 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import HQ_ROLES, Role
+from accounts.models import Role
+from accounts.roles import HQ_ROLES, SATISFACTION_VIEWERS
+from config.hooks import client_panels, home_panels
 from pipeline.models import Client
 
 from .health import health_for, low_health
 from .models import Complaint, FollowUpTask, IndicatorWarning
-from .permissions import SATISFACTION_VIEWERS
 
 DUE_SOON = timedelta(hours=24)
 
@@ -25,6 +26,7 @@ def _my_clients(user):
     return clients
 
 
+@home_panels.register(order=60)
 def home(request) -> str | None:
     user = request.user
     if user.role not in SATISFACTION_VIEWERS:
@@ -61,6 +63,7 @@ def home(request) -> str | None:
     )
 
 
+@client_panels.register(order=10)
 def client(request, client) -> str:
     """For the client file: health score with its explanation, open warnings and unresolved complaints."""
     now = timezone.now()

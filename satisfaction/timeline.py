@@ -3,11 +3,13 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.hooks import timeline_sources
 from pipeline.selectors.timeline import TimelineEntry
 
 from .models import Complaint, SurveyResponse
 
 
+@timeline_sources.register(order=30)
 def entries(client) -> list[TimelineEntry]:
     items = []
     for complaint in Complaint.objects.filter(client=client).select_related("created_by", "owner"):

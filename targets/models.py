@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AREA_ROLES, HQ_ROLES, Role
+from accounts.models import Role
+from accounts.roles import AREA_ROLES, HQ_ROLES
 
 
 class Metric(models.TextChoices):

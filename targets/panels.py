@@ -4,12 +4,14 @@ set and follow targets, how many of theirs are behind."""
 from django.template.loader import render_to_string
 
 from accounts.models import Role, today_for
-from accounts.permissions import TARGET_SETTERS
+from accounts.roles import TARGET_SETTERS
+from config.hooks import home_panels
 
 from . import scorecards
 from .models import Level
 
 
+@home_panels.register(order=20)
 def home(request) -> str | None:
     user = request.user
     if not user.is_authenticated:

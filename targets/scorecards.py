@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from accounts.models import HQ_ROLES, Role, Station, User
+from accounts.models import Role, Station, User
+from accounts.roles import HQ_ROLES
 
 from .actuals import actuals
 from .models import Level, Metric, Target

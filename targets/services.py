@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import HQ_ROLES, Area, Station, User
-from accounts.permissions import TARGET_SETTERS
+from accounts.models import Area, Station, User
+from accounts.roles import HQ_ROLES, TARGET_SETTERS
 
 from .models import WHOLE_METRICS, Metric, Target
 

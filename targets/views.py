@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import HQ_ROLES, Station, today_for
-from accounts.permissions import TARGET_SETTERS, role_required
+from accounts.models import Station, today_for
+from accounts.permissions import role_required
+from accounts.roles import HQ_ROLES, TARGET_SETTERS
 from config.web import xlsx_response
 
 from . import scorecards, services, workbook

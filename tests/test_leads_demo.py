@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db.models import Count
 
-from accounts.models import QUOTA_ROLES
+from accounts.roles import QUOTA_ROLES
 from demo import leads as demo
 from demo.organisation import seed_small_org
 from pipeline.models import Client, ClientCompetitorVolume, Lead

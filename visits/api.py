@@ -9,10 +9,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.permissions import RolePermission
+from accounts.roles import LOOP_ROLES
 from config.api import JSONParser
 from pipeline.api.loop import PersonField, VisibleClientField
 from pipeline.models import ClientContact
-from pipeline.services.transitions import LOOP_ROLES
 
 from . import services
 from .models import Outcome, VisitKind, VisitPhoto, VisitPlan, VisitRecord

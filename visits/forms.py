@@ -2,9 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import LOOP_ROLES
 from pipeline.models import Client, ClientContact
 from pipeline.models.loop import Stage
-from pipeline.services.transitions import LOOP_ROLES
 
 from .models import Outcome, VisitKind
 

@@ -3,13 +3,14 @@ requests for a superior to come along."""
 
 from django.template.loader import render_to_string
 
-from accounts.permissions import MY_DAY_ROLES
-from pipeline.services.transitions import LOOP_ROLES
+from accounts.roles import LOOP_ROLES, MY_DAY_ROLES
+from config.hooks import home_panels
 
 from . import services
 from .models import PlanStatus, VisitPlan
 
 
+@home_panels.register(order=50)
 def home(request) -> str | None:
     user = request.user
     if user.role not in LOOP_ROLES or user.role in MY_DAY_ROLES:

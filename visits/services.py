@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import HQ_ROLES, Role, Station, User
+from accounts.models import Role, Station, User
+from accounts.roles import HQ_ROLES
 from accounts.services import notify
 from pipeline.models import Client
 from pipeline.models.loop import Stage

@@ -3,11 +3,13 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.hooks import timeline_sources
 from pipeline.selectors.timeline import TimelineEntry
 
 from .models import PlanStatus, VisitPlan, VisitRecord
 
 
+@timeline_sources.register(order=20)
 def entries(client) -> list[TimelineEntry]:
     items = []
     for plan in VisitPlan.objects.filter(client=client).select_related("assignee"):

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Area, User
 from accounts.permissions import role_required
+from accounts.roles import LOOP_ROLES
 from config.web import put_errors
 from pipeline.models import Client
-from pipeline.services.transitions import LOOP_ROLES
 
 from . import services
 from .forms import DecisionForm, PlanForm, RecordForm

@@ -14,9 +14,9 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import RolePermission
+from accounts.roles import LEAD_COLLECTORS
 
 from ..services.card_reader import CardImageTooLarge, card_read
-from ..services.leads import LEAD_COLLECTORS
 
 # A multipart body carries the file and a few hundred bytes of headers around it.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -24,6 +24,7 @@ from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import User
+from accounts.roles import HISTORY_IMPORTERS
 from config.api import JSONParser, Pagination
 from config.throttling import throttle
 from config.web import XLSX, xlsx_response
@@ -528,7 +529,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         data.is_valid(raise_exception=True)
         v = data.validated_data
         collected_by = None
-        if v.get("collected_by") is not None and request.user.role in services.HISTORY_IMPORTERS:
+        if v.get("collected_by") is not None and request.user.role in HISTORY_IMPORTERS:
             collected_by = User.objects.visible_to(request.user).filter(pk=v["collected_by"]).first()
             if collected_by is None:
                 raise ValidationError({"collected_by": [_("No such person in your scope.")]})

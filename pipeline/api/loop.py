@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import RolePermission
+from accounts.roles import LOOP_ROLES
 
 from ..models import (
     Client,
@@ -103,7 +104,7 @@ class TransitionView(APIView):
     refusal is about a field of the request, that field's errors too)."""
 
     permission_classes = [RolePermission]
-    write_roles = transitions.LOOP_ROLES
+    write_roles = LOOP_ROLES
 
     @extend_schema(
         request=TransitionInput,
@@ -220,7 +221,7 @@ class StepRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """List, read and create the records of one kind; creation goes through `perform_write`."""
 
     permission_classes = [RolePermission]
-    write_roles = transitions.LOOP_ROLES
+    write_roles = LOOP_ROLES
     model = None
     input_serializer = None
     filterset_fields = ["client"]
@@ -726,7 +727,7 @@ class TierView(APIView):
     """Set the client's tier (A, B or C), which also sets its return-visit cadence."""
 
     permission_classes = [RolePermission]
-    write_roles = transitions.LOOP_ROLES
+    write_roles = LOOP_ROLES
 
     @extend_schema(
         request=TierInput, responses=inline_serializer("TierResult", {"tier": serializers.CharField()})

@@ -5,11 +5,11 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import OWNER_ROLES
 
 from ..models import Competitor, Contract, NeedsAnalysis, Opportunity
 from ..models.clients import CompanyType, RelationshipStage, Tier
 from ..models.loop import DropReason, ProposalStatus, RegressionCause, RegressionKind, SettlementMode, Stage
-from ..services.steps import OWNER_ROLES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> accepts
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils.module_loading import import_string
+from config.hooks import timeline_sources
 
 
 @dataclass(frozen=True)
@@ -16,20 +16,7 @@ class TimelineEntry:
     by: str = ""
 
 
-# Each source is a callable (client) -> list[TimelineEntry]; apps add theirs here.
-SOURCES = [
-    "pipeline.timeline.entries",
-    "visits.timeline.entries",
-    "satisfaction.timeline.entries",
-]
-
-
 def timeline_for(client) -> list[TimelineEntry]:
-    entries = []
-    for path in SOURCES:
-        try:
-            source = import_string(path)
-        except ImportError:
-            continue
-        entries.extend(source(client))
+    """Every app's entries for the client (each registers its source in its timeline.py), newest first."""
+    entries = [entry for source in timeline_sources for entry in source(client)]
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
 from accounts.models import Area, Role, User
+from accounts.roles import CLIENT_EDITORS, HISTORY_IMPORTERS, LEAD_COLLECTORS
 
 from ..models import (
     Client,
@@ -263,7 +264,7 @@ def _verbose(kind: str, name: str):
 def targets_for(kind: str, user) -> list[tuple[str, str]]:
     """(target, label) a column may be mapped to, in the user's language."""
     if kind == ImportKind.LEADS:
-        names = LEAD_TARGETS + (HISTORY_TARGETS if user.role in lead_services.HISTORY_IMPORTERS else [])
+        names = LEAD_TARGETS + (HISTORY_TARGETS if user.role in HISTORY_IMPORTERS else [])
     else:
         names = CLIENT_TARGETS
     out = [(name, str(_verbose(kind, name))) for name in names]
@@ -350,7 +351,7 @@ def clean_mapping(kind: str, mapping: dict, headers: list[str], user) -> dict[st
 
 
 def _require_importer(kind: str, by: User) -> None:
-    allowed = lead_services.LEAD_COLLECTORS if kind == ImportKind.LEADS else screening.CLIENT_EDITORS
+    allowed = LEAD_COLLECTORS if kind == ImportKind.LEADS else CLIENT_EDITORS
     if not (by.is_authenticated and by.role in allowed):
         raise PermissionDenied(_("Your role may not import these records."))
 
@@ -585,7 +586,7 @@ class LeadImporter(_Importer):
     def __init__(self, job):
         super().__init__(job)
         self.choices = _ChoiceReader()
-        self.history = self.by.role in lead_services.HISTORY_IMPORTERS
+        self.history = self.by.role in HISTORY_IMPORTERS
         people = User.objects.visible_to(self.by).filter(is_active=True).select_related("station", "area")
         if self.by.role == Role.STATION_MASTER:
             people = people.filter(station_id=self.by.station_id)

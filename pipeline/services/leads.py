@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.roles import HISTORY_IMPORTERS, LEAD_COLLECTORS, REVIEWERS
 from accounts.services import notify
 from quota.tallies import record_leads, record_uncounted
 
@@ -42,22 +43,6 @@ from .validation import (
     field_label,
     month_of,
 )
-
-# Who may submit leads; executives only read.
-LEAD_COLLECTORS = frozenset(
-    {
-        Role.COURIER,
-        Role.AREA_MARKETER,
-        Role.AREA_MANAGER,
-        Role.KEY_ACCOUNT_MANAGER,
-        Role.STATION_MASTER,
-        Role.ADMIN,
-    }
-)
-# Who reviews leads (step 2): accept, return, reject.
-REVIEWERS = frozenset({Role.AREA_MARKETER, Role.AREA_MANAGER, Role.STATION_MASTER, Role.ADMIN})
-# Who may send `collected_at` and `collected_by` (history import; an integration uses one of these accounts).
-HISTORY_IMPORTERS = frozenset({Role.STATION_MASTER, Role.ADMIN})
 
 # What the customer-information form must have before the marketer accepts a lead.
 ACCEPT_REQUIRED = (

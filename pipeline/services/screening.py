@@ -19,18 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Station
+from accounts.roles import CLIENT_EDITORS, PRICE_EDITORS
 
 from ..models import Client, ClientCompetitorVolume, ClientMerge, ScreeningSettings
 from ..models.clients import CompanyType, ContactRole, Difficulty, Source
 
 # Yuan per parcel when neither the station (ScreeningSettings) nor settings.AVERAGE_PARCEL_PRICE says otherwise.
 DEFAULT_AVERAGE_PARCEL_PRICE = Decimal("8.00")
-
-# Who screens and edits client records; couriers and executives only read them.
-CLIENT_EDITORS = frozenset(
-    {Role.AREA_MARKETER, Role.AREA_MANAGER, Role.STATION_MASTER, Role.KEY_ACCOUNT_MANAGER, Role.ADMIN}
-)
-PRICE_EDITORS = frozenset({Role.STATION_MASTER, Role.ADMIN})
 
 
 @dataclass(frozen=True)

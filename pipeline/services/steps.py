@@ -13,7 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import HQ_ROLES, Role, User
+from accounts.models import User
+from accounts.roles import HQ_ROLES, OWNER_MANAGERS, OWNER_ROLES
 
 from ..models import (
     Client,
@@ -35,13 +36,6 @@ from ..models.clients import ContactRole, RelationshipStage, Tier
 from ..models.loop import CONTROLLABLE_CAUSES, OpportunityStatus, ProposalStatus, Stage
 from . import screening, transitions
 from .normalize import normalize_phone
-
-# Who may hand a client to another owner: the managers above the owner, and the owner themself.
-OWNER_MANAGERS = frozenset({Role.AREA_MANAGER, Role.STATION_MASTER, Role.EXECUTIVE, Role.ADMIN})
-# Who may own a client.
-OWNER_ROLES = frozenset(
-    {Role.AREA_MARKETER, Role.AREA_MANAGER, Role.STATION_MASTER, Role.KEY_ACCOUNT_MANAGER, Role.EXECUTIVE}
-)
 
 
 def require_actor(by: User, client: Client) -> None:

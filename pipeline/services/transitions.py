@@ -21,23 +21,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role
+from accounts.roles import LOOP_ROLES
 
 from ..models import Client, ClientContact, StageChange
 from ..models.clients import ContactRole
 from ..models.loop import LOOP, DropReason, Stage
 
-# Who may move clients (and write the records of steps 3-10). Couriers collect; they do not drive the loop.
-LOOP_ROLES = frozenset(
-    {
-        Role.AREA_MARKETER,
-        Role.AREA_MANAGER,
-        Role.STATION_MASTER,
-        Role.KEY_ACCOUNT_MANAGER,
-        Role.EXECUTIVE,
-        Role.ADMIN,
-    }
-)
 # The longest reason a move keeps (as long as a lead's free texts): it is shown in every history and timeline.
 MAX_REASON = 5000
 
@@ -56,9 +45,7 @@ def _has_priority(client) -> bool:
 
 
 def _has_visit_plan(client) -> bool:
-    from visits.models import VisitPlan
-
-    return client.has_visit_plan or VisitPlan.objects.filter(client=client).exists()
+    return client.has_visit_plan or client.visit_plans.exists()
 
 
 def _has_decision_maker(client) -> bool:
@@ -74,9 +61,7 @@ def _has_quoted_proposal(client) -> bool:
 
 
 def _has_visit_with_outcome(client) -> bool:
-    from visits.models import VisitRecord
-
-    return VisitRecord.objects.filter(client=client).exclude(outcome="").exists()
+    return client.visit_records.exclude(outcome="").exists()
 
 
 def _has_trial_results(client) -> bool:
@@ -88,12 +73,8 @@ def _has_signed_contract(client) -> bool:
 
 
 def _has_return_visit_or_evaluation(client) -> bool:
-    from visits.models import VisitKind, VisitRecord
-
-    return (
-        client.evaluations.exists()
-        or VisitRecord.objects.filter(client=client, kind=VisitKind.RETURN).exists()
-    )
+    # "return" is visits.VisitKind.RETURN, named by value: the loop sits below the visits app.
+    return client.evaluations.exists() or client.visit_records.filter(kind="return").exists()
 
 
 GATES: dict[str, list[Requirement]] = {

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Station
 from accounts.permissions import role_required
+from accounts.roles import CLIENT_EDITORS, PRICE_EDITORS
 from config.web import put_errors, xlsx_response
 
 from ..forms import clients as forms
@@ -22,8 +23,6 @@ from ..models.loop import Stage
 from ..services import clients as client_services
 from ..services import importing, matching, screening
 from .common import page_of, querystring
-
-EDITORS = tuple(screening.CLIENT_EDITORS)
 
 
 def _client(request, pk) -> Client:
@@ -64,7 +63,7 @@ def client_list(request):
             "page": page,
             "rows": _client_rows(page.object_list),
             "query": querystring(request),
-            "can_edit": request.user.role in screening.CLIENT_EDITORS,
+            "can_edit": request.user.role in CLIENT_EDITORS,
         },
     )
 
@@ -102,12 +101,12 @@ def screening_list(request):
             "page": page,
             "rows": rows,
             "query": querystring(request),
-            "can_edit": request.user.role in screening.CLIENT_EDITORS,
+            "can_edit": request.user.role in CLIENT_EDITORS,
         },
     )
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def client_new(request):
     competitors = Competitor.objects.filter(is_active=True).order_by("pk")
     form = forms.NewClientForm(request.POST or None, user=request.user)
@@ -132,7 +131,7 @@ def client_new(request):
     return render(request, "pipeline/client_form.html", {"form": form, "volumes": volumes, "client": None})
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def client_edit(request, pk):
     client = _client(request, pk)
     form = forms.ClientForm(
@@ -155,7 +154,7 @@ def client_edit(request, pk):
     )
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def client_contacts(request, pk):
     client = _client(request, pk)
     initial = [
@@ -194,7 +193,7 @@ def client_contacts(request, pk):
     )
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def client_plan(request, pk):
     """The screening decision and the visit plan of step 2."""
     client = _client(request, pk)
@@ -219,7 +218,7 @@ def client_plan(request, pk):
     return render(request, "pipeline/client_plan.html", context)
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def client_competitors(request, pk):
     client = _client(request, pk)
     competitors = Competitor.objects.filter(is_active=True).order_by("pk")
@@ -248,7 +247,7 @@ def client_competitors(request, pk):
     )
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def client_merge(request, pk):
     """Merge another client into this one: find it, confirm, merge."""
     client = _client(request, pk)
@@ -311,11 +310,11 @@ def competitor_list(request):
     return render(
         request,
         "pipeline/competitor_list.html",
-        {"competitors": competitors, "can_edit": request.user.role in screening.CLIENT_EDITORS},
+        {"competitors": competitors, "can_edit": request.user.role in CLIENT_EDITORS},
     )
 
 
-@role_required(*EDITORS)
+@role_required(*CLIENT_EDITORS)
 def competitor_edit(request, pk=None):
     competitor = get_object_or_404(Competitor, pk=pk) if pk else None
     form = forms.CompetitorForm(request.POST or None, instance=competitor)
@@ -332,7 +331,7 @@ def competitor_edit(request, pk=None):
     return render(request, "pipeline/competitor_form.html", {"form": form, "competitor": competitor})
 
 
-@role_required(*screening.PRICE_EDITORS)
+@role_required(*PRICE_EDITORS)
 def screening_settings(request):
     stations = list(Station.objects.visible_to(request.user).order_by("code"))
     if request.method == "POST":

@@ -11,15 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.permissions import role_required
+from accounts.roles import IMPORTERS
 from config.web import put_errors, xlsx_response
 
 from ..forms import imports as forms
 from ..models import ImportJob
 from ..models.imports import ImportKind, ImportStatus
-from ..services import importing, screening
-from ..services import leads as services
-
-IMPORTERS = tuple(services.LEAD_COLLECTORS | screening.CLIENT_EDITORS)
+from ..services import importing
 
 
 @role_required(*IMPORTERS)

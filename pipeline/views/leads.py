@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from accounts.roles import LEAD_COLLECTORS, REVIEWERS
 from config.throttling import rate_limited
 from config.web import put_errors, xlsx_response
 
@@ -28,8 +29,6 @@ from ..services import leads as services
 from .common import next_url, page_of, querystring
 
 QUEUE_PAGE = 200  # a day's review at most; the count above says when there are more
-COLLECTORS = tuple(services.LEAD_COLLECTORS)
-REVIEWERS = tuple(services.REVIEWERS)
 
 
 def _lead(request, pk) -> Lead:
@@ -45,7 +44,7 @@ def _lead(request, pk) -> Lead:
 
 
 @never_cache  # "back" after saving must not bring the same form (and its idempotency key) again
-@role_required(*COLLECTORS)
+@role_required(*LEAD_COLLECTORS)
 def lead_capture(request):
     """One phone screen: the customer-information form, a card photo from the camera, one tap to submit."""
     competitors = Competitor.objects.filter(is_active=True).order_by("pk")
@@ -98,8 +97,8 @@ def lead_list(request):
             "form": form,
             "page": page,
             "query": querystring(request),
-            "can_capture": request.user.role in services.LEAD_COLLECTORS,
-            "can_import": request.user.role in services.LEAD_COLLECTORS,
+            "can_capture": request.user.role in LEAD_COLLECTORS,
+            "can_import": request.user.role in LEAD_COLLECTORS,
         },
     )
 

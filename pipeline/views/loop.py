@@ -13,12 +13,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Area, User
 from accounts.permissions import role_required
+from accounts.roles import LOOP_ROLES
+from config.hooks import client_panels
 from config.web import put_errors
 
 from ..forms import loop as forms
@@ -29,7 +30,6 @@ from ..selectors.timeline import timeline_for
 from ..services import steps, transitions
 from ..services.screening import client_profile_context
 
-LOOP_ROLES = tuple(transitions.LOOP_ROLES)
 KANBAN_CARDS_PER_COLUMN = 50
 
 
@@ -44,12 +44,8 @@ def _done(request, client, message):
     return redirect("pipeline:client_detail", client.pk)
 
 
-# Other apps add a block to the client page: a callable (request, client) -> HTML.
-CLIENT_PANELS = ["satisfaction.panels.client"]
-
-
 def _client_panels(request, client) -> list[str]:
-    return [import_string(path)(request, client) for path in CLIENT_PANELS]
+    return [panel(request, client) for panel in client_panels]
 
 
 # --- The client page ---------------------------------------------------------------------------------------

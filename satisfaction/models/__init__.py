@@ -11,7 +11,6 @@ from .complaints import (  # noqa: F401
 from .followups import FollowUpTask  # noqa: F401
 from .indicators import Direction, Indicator, IndicatorReading, IndicatorWarning, ReadingSource  # noqa: F401
 from .surveys import (  # noqa: F401
-    SURVEY_ROLES,
     Answer,
     Campaign,
     CampaignKind,

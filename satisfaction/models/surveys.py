@@ -7,12 +7,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import HQ_ROLES, Role
+from accounts.roles import HQ_ROLES, SURVEY_MANAGERS
 
 from .scope import client_scope_q
-
-# Who designs questionnaires and runs campaigns; area roles see results through their clients only.
-SURVEY_ROLES = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.STATION_MASTER, Role.EXECUTIVE, Role.ADMIN})
 
 
 def in_language(chinese: str, english: str) -> str:
@@ -56,7 +53,7 @@ class SurveyScopeQuerySet(models.QuerySet):
     """Questionnaires and campaigns: HQ sees all; survey roles their station's and the company-wide ones."""
 
     def visible_to(self, user):
-        if not user.is_authenticated or user.role not in SURVEY_ROLES:
+        if not user.is_authenticated or user.role not in SURVEY_MANAGERS:
             return self.none()
         if user.role in HQ_ROLES:
             return self

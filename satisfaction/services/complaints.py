@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.roles import COMPLAINT_ROLES
 from accounts.services import notify
 from pipeline.models import Client
 
@@ -29,7 +30,6 @@ from ..models import (
     Severity,
 )
 from ..models.complaints import UNRESOLVED
-from ..permissions import COMPLAINT_ROLES
 
 S = ComplaintStatus
 # Allowed moves; "resolved → in progress" is the customer saying the problem is still there.

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.roles import INDICATOR_ADMINS, INDICATOR_WRITERS
 from accounts.services import notify
 from pipeline.models import Client
 
 from ..models import Direction, Indicator, IndicatorReading, IndicatorWarning, ReadingSource
-from ..permissions import INDICATOR_ADMINS, INDICATOR_WRITERS
 
 MAX_ROWS = 5000
 

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import HQ_ROLES, Role, Station, User
+from accounts.models import Role, Station, User
+from accounts.roles import HQ_ROLES, SURVEY_APPROVERS, SURVEY_MANAGERS
 from accounts.services import notify
 from pipeline.models import Client, ClientContact
 
@@ -36,7 +37,7 @@ from ..models import (
     SurveyResponse,
 )
 from ..models.surveys import SCHEDULE_MONTHS
-from ..permissions import SURVEY_APPROVERS, SURVEY_MANAGERS, may_change_survey
+from ..permissions import may_change_survey
 
 TOKEN_SALT = "satisfaction.survey-link"
 PILOT_MAX_CLIENTS = 10

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import role_required
+from accounts.roles import COMPLAINT_ROLES, SATISFACTION_VIEWERS
 from pipeline.models import Client
 
 from ..health import health_for, low_health
 from ..models import Complaint, FollowUpTask, IndicatorReading, IndicatorWarning, SurveyResponse
-from ..permissions import COMPLAINT_ROLES, SATISFACTION_VIEWERS
 from ..results import ResponseFilter, dimension_rows, responses_with_comments, summarize
 from .common import pipeline_client_url
 

@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from accounts.roles import COMPLAINT_ROLES
 from config.web import put_errors
 
 from ..forms import CloseForm, ComplaintForm, NoteForm, ReassignForm, ReopenForm, ResolveForm
 from ..models import Category, Complaint, ComplaintStatus, Severity
 from ..models.complaints import UNRESOLVED
-from ..permissions import COMPLAINT_ROLES
 from ..services import complaints as services
 
 

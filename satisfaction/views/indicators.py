@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from accounts.roles import INDICATOR_WRITERS, SATISFACTION_VIEWERS
 from config.web import put_errors, xlsx_response
 
 from ..forms import ReadingForm, ReadingUploadForm, TaskDoneForm
 from ..models import FollowUpTask, Indicator, IndicatorReading, IndicatorWarning, ReadingSource
-from ..permissions import INDICATOR_WRITERS, SATISFACTION_VIEWERS
 from ..services import indicators as services
 from ..services import surveys as survey_services
 

@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
+from accounts.roles import SATISFACTION_VIEWERS, SURVEY_APPROVERS, SURVEY_MANAGERS
 from config.web import put_errors
 
 from .. import selectors
 from ..forms import ApproveForm, CampaignForm, PilotForm, QuestionFormSet, QuestionnaireForm
 from ..models import Campaign, CampaignKind, CampaignStatus, QuestionnaireStatus, SurveyResponse
 from ..models import Questionnaire as Q_
-from ..permissions import SATISFACTION_VIEWERS, SURVEY_APPROVERS, SURVEY_MANAGERS, may_change_survey
+from ..permissions import may_change_survey
 from ..services import surveys as services
 
 CAMPAIGNS_PER_PAGE = 25

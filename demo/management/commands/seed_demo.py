@@ -4,21 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import Station, User
+from demo import agenda, leads, loop, province, quota, satisfaction, targets, visits
 from demo.organisation import DEMO_PASSWORD, SMALL_PEOPLE, seed_small_org
 
-# Each app adds its demo history for the organisation: a callable (org, *, scale, today, rng).
-APP_SEEDERS = [
-    "demo.leads.seed",
-    "demo.loop.seed",
-    "demo.visits.seed",
-    "demo.quota.seed",
-    "demo.satisfaction.seed",
-    "demo.targets.seed",
-    "demo.agenda.seed",
-]
+# Each app's demo history for the organisation, in this order: a callable (org, *, scale, today, rng).
+APP_SEEDERS = [leads.seed, loop.seed, visits.seed, quota.seed, satisfaction.seed, targets.seed, agenda.seed]
+PROVINCE_SEEDERS = {"station": province.seed_station, "province": province.seed_province}
 
 
 class Command(BaseCommand):
@@ -47,22 +40,14 @@ class Command(BaseCommand):
                 self._seed_small(seed)
             self._print_logins()
             return
-        try:
-            seeder = import_string(f"demo.province.seed_{scale}")
-        except ImportError:
-            raise CommandError(f"--scale {scale} is not available in this build.") from None
-        seeder(stdout=self.stdout, seed=seed)
+        PROVINCE_SEEDERS[scale](stdout=self.stdout, seed=seed)
 
     @transaction.atomic
     def _seed_small(self, seed):
         today = timezone.localdate()
         rng = random.Random(seed)
         org = seed_small_org(today=today)
-        for path in APP_SEEDERS:
-            try:
-                seeder = import_string(path)
-            except ImportError:
-                continue
+        for seeder in APP_SEEDERS:
             seeder(org, scale="small", today=today, rng=rng)
         self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
 
