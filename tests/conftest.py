@@ -201,6 +201,17 @@ def api_as(api_client):
     return login
 
 
+@pytest.fixture
+def eager_tasks():
+    """Queued Celery tasks (e-mails, notifications) run in place, so a test sees their outcome (mail.outbox)."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 # --- A real Celery worker --------------------------------------------------------------------------------
 
 

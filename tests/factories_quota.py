@@ -6,7 +6,6 @@ import itertools
 import zoneinfo
 
 import factory
-import pytest
 
 from pipeline.models import Lead
 from quota.models import CalendarDay, Leave, QuotaSettings
@@ -81,13 +80,3 @@ def at(day: datetime.date, hour: int = 12, minute: int = 0) -> datetime.datetime
 
 def day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
-
-
-@pytest.fixture
-def eager_celery():
-    """Run Celery tasks inline (for tests that follow a notification to its e-mail)."""
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False

@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import factory
-import pytest
 from django.utils import timezone
 
 from pipeline.models import Client, ClientContact, Stage
@@ -170,14 +169,3 @@ def campaign_with_links(questionnaire, author, customers, *, now, links, answere
         ]
     )
     return campaign
-
-
-@pytest.fixture
-def eager_tasks():
-    """Queued tasks (e-mails) run in place, so tests see their outcome in mail.outbox."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before

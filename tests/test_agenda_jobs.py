@@ -13,7 +13,7 @@ from django.core import mail
 from accounts.models import Notification, Station
 from agenda.models import Task, TaskKind, TaskSettings
 from agenda.tasks import agenda_tick, sync_station
-from tests.factories_quota import QuotaLeadFactory, eager_celery, quota_settings  # noqa: F401 (a fixture)
+from tests.factories_quota import QuotaLeadFactory, quota_settings
 
 UTC = dt.UTC
 CN = ZoneInfo("Asia/Shanghai")
@@ -32,7 +32,7 @@ def two_zones(org):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_celery", "two_zones")
+@pytest.mark.usefixtures("eager_tasks", "two_zones")
 def test_the_tick_runs_each_station_at_its_own_hour_and_twice_changes_nothing():
     # 10:30 UTC on 12 May: 18:30 in China (the day is over there), 12:30 in Berlin (it is not).
     instant = dt.datetime(2026, 5, 12, 10, 30, tzinfo=UTC)

@@ -9,12 +9,7 @@ from django.core import mail
 from accounts.models import Notification, User
 from quota.evaluation import evaluate_station_through
 from quota.models import CalendarDay, DailyTally, FlagEvent, Leave, QuotaFlag, QuotaSettings
-from tests.factories_quota import (
-    collect,
-    day,
-    eager_celery,  # noqa: F401  (a fixture)
-    quota_settings,
-)
+from tests.factories_quota import collect, day, quota_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +33,7 @@ def _flag_state(flag):
     return flag.status, flag.penalty, list(flag.events.values_list("kind", "by", "note", "penalty"))
 
 
-@pytest.mark.usefixtures("eager_celery")
+@pytest.mark.usefixtures("eager_tasks")
 def test_the_flag_lifecycle_keeps_every_step(org, api_as, flagged, django_capture_on_commit_callbacks):
     User.objects.filter(pk=org.station_master.pk).update(email="master@example.com")
     with django_capture_on_commit_callbacks(execute=True):

@@ -15,15 +15,7 @@ from quota.evaluation import Outcome, evaluate_station_day, evaluate_station_thr
 from quota.models import DailyTally, FlagEvent, QuotaFlag, StationDay
 from quota.schedule import run_quota_check
 from tests.factories import UserFactory
-from tests.factories_quota import (
-    LeaveFactory,
-    at,
-    collect,
-    day,
-    eager_celery,  # noqa: F401  (a fixture)
-    quota_settings,
-    reject,
-)
+from tests.factories_quota import LeaveFactory, at, collect, day, quota_settings, reject
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +227,7 @@ def test_a_person_changing_area_mid_run_keeps_the_run_and_the_new_area_investiga
     assert list(told.values_list("recipient", flat=True)) == [manager_a2.pk]
 
 
-@pytest.mark.usefixtures("eager_celery")
+@pytest.mark.usefixtures("eager_tasks")
 def test_a_new_flag_tells_the_area_manager_in_the_app_and_by_mail(org, django_capture_on_commit_callbacks):
     quota_settings(org.station_a, starts_on=MONDAY)
     User.objects.filter(pk=org.manager.pk).update(email="manager@example.com")

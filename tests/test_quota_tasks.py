@@ -12,13 +12,7 @@ from quota import schedule
 from quota.models import QuotaFlag, StationDay
 from quota.services import send_reminders
 from quota.tasks import quota_tick
-from tests.factories_quota import (
-    LeaveFactory,
-    collect,
-    day,
-    eager_celery,  # noqa: F401  (a fixture)
-    quota_settings,
-)
+from tests.factories_quota import LeaveFactory, collect, day, quota_settings
 
 UTC = datetime.UTC
 
@@ -46,7 +40,7 @@ def test_the_plan_uses_each_stations_local_date_and_hours(two_zones):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_celery")
+@pytest.mark.usefixtures("eager_tasks")
 def test_the_tick_evaluates_and_reminds_once(two_zones):
     org = two_zones
     collect(org.courier_b, day("2026-03-05"))

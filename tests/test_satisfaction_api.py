@@ -7,15 +7,7 @@ import time_machine
 
 from satisfaction.models import Campaign, Invitation, QuestionnaireStatus, SurveyResponse
 from satisfaction.services import surveys
-from tests.factories_satisfaction import (  # noqa: F401
-    QUESTIONS,
-    SatClientFactory,
-    SatContactFactory,
-    approved,
-    at,
-    eager_tasks,
-    scores,
-)
+from tests.factories_satisfaction import QUESTIONS, SatClientFactory, SatContactFactory, approved, at, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 

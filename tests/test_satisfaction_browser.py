@@ -8,13 +8,7 @@ from django.utils import timezone
 
 from satisfaction.models import Questionnaire, SurveyResponse
 from satisfaction.services import surveys
-from tests.factories_satisfaction import (  # noqa: F401
-    SatClientFactory,
-    SatContactFactory,
-    approved,
-    campaign_with_links,
-    eager_tasks,
-)
+from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, campaign_with_links
 
 pytestmark = [
     pytest.mark.browser,

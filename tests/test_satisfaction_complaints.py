@@ -11,7 +11,7 @@ from accounts.models import Notification
 from satisfaction.models import Complaint, ComplaintEvent, ComplaintStatus
 from satisfaction.services import complaints
 from satisfaction.tasks import escalate_overdue_complaints
-from tests.factories_satisfaction import SatClientFactory, eager_tasks  # noqa: F401
+from tests.factories_satisfaction import SatClientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 

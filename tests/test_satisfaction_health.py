@@ -9,15 +9,7 @@ from pipeline.models import Evaluation
 from satisfaction.health import health_for, health_for_clients, low_health
 from satisfaction.models import Invitation
 from satisfaction.services import complaints, indicators, surveys
-from tests.factories_satisfaction import (  # noqa: F401
-    SatClientFactory,
-    SatContactFactory,
-    approved,
-    at,
-    eager_tasks,
-    indicator,
-    scores,
-)
+from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at, indicator, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from accounts.models import Notification
 from satisfaction.models import IndicatorReading, IndicatorWarning
 from satisfaction.services import indicators
-from tests.factories_satisfaction import SatClientFactory, at, eager_tasks, indicator  # noqa: F401
+from tests.factories_satisfaction import SatClientFactory, at, indicator
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 

@@ -18,13 +18,12 @@ from satisfaction.models import (
     SurveyResponse,
 )
 from satisfaction.services import complaints, indicators, surveys
-from tests.factories_satisfaction import (  # noqa: F401
+from tests.factories_satisfaction import (
     SatClientFactory,
     SatContactFactory,
     approved,
     at,
     draft,
-    eager_tasks,
     indicator,
     scores,
 )

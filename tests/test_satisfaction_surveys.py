@@ -18,15 +18,7 @@ from satisfaction.models import (
     SurveyResponse,
 )
 from satisfaction.services import surveys
-from tests.factories_satisfaction import (  # noqa: F401  (eager_tasks is a fixture)
-    SatClientFactory,
-    SatContactFactory,
-    approved,
-    at,
-    draft,
-    eager_tasks,
-    scores,
-)
+from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at, draft, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from satisfaction import tasks
 from satisfaction.models import Complaint, Invitation
 from satisfaction.services import complaints, surveys
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at, eager_tasks  # noqa: F401
+from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at
 
 TODAY = date(2026, 3, 2)
 
