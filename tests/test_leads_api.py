@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import json
 
 import openpyxl
 import pytest
@@ -634,3 +635,15 @@ def test_put_on_a_record_is_not_offered(org, api_as):
     )
     c.refresh_from_db()
     assert c.name == "原名"
+
+
+def test_a_second_lead_of_one_phone_by_the_same_collector_answers_400_in_chinese(org, api_as):
+    client = api_as(org.courier)
+    assert client.post("/api/v1/leads/", lead_data(), format="json").status_code == 201
+    again = client.post(
+        "/api/v1/leads/", lead_data(company_name="嘉禾商行"), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert again.status_code == 400
+    assert "contact_phone" in json.dumps(again.json(), ensure_ascii=False)
+    assert "已" in json.dumps(again.json(), ensure_ascii=False)
+    assert Lead.objects.filter(collected_by=org.courier).count() == 1

@@ -691,3 +691,65 @@ def test_merging_two_clients_far_into_the_loop_keeps_both_proposal_histories(org
     assert Evaluation.objects.filter(client=kept).count() == 1
     assert Evaluation.objects.filter(client=merged).count() == 1
     assert record.moved["pipeline.Proposal.client"] == 1
+
+
+# --- One phone counts once per collector ---------------------------------------------------------------------
+
+
+def test_the_same_collector_cannot_count_the_same_phone_twice(org):
+    # Given a courier's lead, counted for today
+    first, _ = services.lead_submit(by=org.courier, data=lead_data())
+    before = _snapshot()
+    # When the courier submits the same phone again, written another way, under another name
+    with pytest.raises(ValidationError) as refused:
+        services.lead_submit(
+            by=org.courier, data=lead_data(company_name="嘉禾商行", contact_phone="+86 138-1234-5678")
+        )
+    # Then it is refused on the phone, naming the first lead, and nothing is saved or counted
+    message = refused.value.message_dict["contact_phone"][0]
+    assert "嘉禾贸易" in message and str(first.collected_on) in message
+    assert _snapshot() == before
+
+
+def test_another_collectors_lead_with_the_same_phone_is_kept_and_flagged_in_the_queue(org):
+    # Given a courier's lead, and a marketer of the same area meeting the same customer
+    first, _ = services.lead_submit(by=org.courier, data=lead_data())
+    second, _ = services.lead_submit(by=org.marketer, data=lead_data(company_name="嘉禾商行"))
+    same_name, _ = services.lead_submit(by=org.manager, data=lead_data(contact_phone="13900000001"))
+    alone = LeadFactory(collected_by=org.courier)
+    # When the marketer reads the queue
+    queue = list(lead_selectors.review_queue(org.marketer))
+    twins = lead_selectors.pending_twins(org.marketer, queue)
+    # Then each of the three lists the two others (by phone or by name); the unrelated lead none
+    assert twins[first.pk] == [second, same_name]
+    assert twins[second.pk] == [first]
+    assert twins[same_name.pk] == [first]
+    assert alone.pk not in twins
+    # A decided lead is no longer a twin
+    services.lead_reject(lead=second, by=org.marketer, category="duplicate", reason="同一客户")
+    assert lead_selectors.pending_twins(org.marketer, [first])[first.pk] == [same_name]
+
+
+def test_a_rejected_lead_frees_its_phone_for_the_same_collector(org):
+    first, _ = services.lead_submit(by=org.courier, data=lead_data())
+    services.lead_reject(lead=first, by=org.marketer, category="other", reason="号码写错")
+    again, created = services.lead_submit(by=org.courier, data=lead_data())
+    assert created and again.pk != first.pk
+
+
+def test_changing_a_lead_to_a_phone_already_counted_is_refused(org):
+    services.lead_submit(by=org.courier, data=lead_data())
+    other, _ = services.lead_submit(
+        by=org.courier, data=lead_data(company_name="乙公司", contact_phone="13900000002")
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.lead_update(lead=other, by=org.courier, data={"contact_phone": "13812345678"})
+    assert "contact_phone" in refused.value.message_dict
+    other.refresh_from_db()
+    assert other.phone_normalized == "+8613900000002"
+    # Keeping its own phone is no repeat
+    services.lead_update(
+        lead=other, by=org.courier, data={"contact_phone": "139 0000 0002", "address": "新地址"}
+    )
+    other.refresh_from_db()
+    assert other.address == "新地址"

@@ -289,3 +289,28 @@ def test_list_pages_keep_a_constant_number_of_queries(org, client, url_name, mak
         response = client.get(reverse(url_name))
     assert response.status_code == 200
     assert len(many) == len(few), url_name
+
+
+def test_the_capture_page_refuses_a_phone_the_courier_already_counted(org, client):
+    client.force_login(org.courier)
+    client.post(reverse("pipeline:lead_capture"), _capture_post())
+    again = client.post(
+        reverse("pipeline:lead_capture"), _capture_post(idempotency_key="form-key-2", company_name="嘉禾商行")
+    )
+    assert again.status_code == 200
+    assert "一个客户只计一次" in again.content.decode()
+    assert Lead.objects.filter(collected_by=org.courier).count() == 1
+    assert DailyTally.objects.get(person=org.courier).leads == 1
+
+
+def test_the_review_queue_flags_pending_leads_that_match_each_other(org, client):
+    first = LeadFactory(collected_by=org.courier, contact_phone="13812345678", phone_normalized="13812345678")
+    second = LeadFactory(
+        collected_by=org.marketer, contact_phone="13812345678", phone_normalized="13812345678"
+    )
+    LeadFactory(collected_by=org.courier)
+    client.force_login(org.marketer)
+    html = client.get(reverse("pipeline:review_queue")).content.decode()
+    assert html.count('class="banner-warn twin-flag"') == 2
+    assert f'href="#lead-{second.pk}"' in html and f'href="#lead-{first.pk}"' in html
+    assert "与待审核的其他线索相符" in html

@@ -111,6 +111,33 @@ def _lead_phones(lead_fields: dict, contacts: list[dict]) -> list[str]:
     return [p for p in phones if p]
 
 
+def _refuse_own_repeat(*, collector: User, phone: str, lead_pk: int | None = None) -> None:
+    """One collector counts one phone once: a second lead of theirs with the same phone is refused (the first one
+    is there to complete). Another collector's lead with that phone is kept and flagged in the review queue."""
+    if not phone:
+        return
+    earlier = (
+        Lead.objects.filter(collected_by=collector, phone_normalized=phone)
+        .exclude(status=LeadStatus.REJECTED)
+        .exclude(pk=lead_pk)
+        .order_by("collected_at", "pk")
+        .only("company_name", "collected_on")
+        .first()
+    )
+    if earlier is not None:
+        raise ValidationError(
+            {
+                "contact_phone": [
+                    _(
+                        "You already recorded this phone on %(date)s (“%(company)s”): a customer counts once. "
+                        "Complete that lead instead."
+                    )
+                    % {"date": earlier.collected_on, "company": earlier.company_name}
+                ]
+            }
+        )
+
+
 def lead_submit(
     *,
     by: User,
@@ -173,6 +200,9 @@ def lead_submit(
     )
     try:
         with transaction.atomic():
+            # The collector's row is the lock: two submissions of one phone at once cannot both pass the check.
+            User.objects.select_for_update().filter(pk=collector.pk).first()
+            _refuse_own_repeat(collector=collector, phone=lead.phone_normalized)
             lead.save()
             _write_lead_children(lead, contacts=contacts, competitors=competitors, photos=photos, by=by)
             LeadEvent.objects.create(lead=lead, action=LeadAction.SUBMITTED, by=by, at=timezone.now())
@@ -252,6 +282,9 @@ def _apply_changes(lead: Lead, data: dict) -> list[str]:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    if "phone_normalized" in fields and fields["phone_normalized"] != lead.phone_normalized:
+        User.objects.select_for_update().filter(pk=lead.collected_by_id).first()
+        _refuse_own_repeat(collector=lead.collected_by, phone=fields["phone_normalized"], lead_pk=lead.pk)
     for name, value in fields.items():
         setattr(lead, name, value)
     if contacts is not None:

@@ -190,6 +190,7 @@ def review_queue(request):
         ]
     )
     total = lead_selectors.review_queue(request.user).count() if len(leads) == QUEUE_PAGE else len(leads)
+    twins = lead_selectors.pending_twins(request.user, leads)
     rows = [
         {
             "lead": lead,
@@ -197,6 +198,7 @@ def review_queue(request):
             "missing_labels": [
                 validation.field_label(Lead, n) for n in services.missing_for_acceptance(lead)
             ],
+            "twins": twins.get(lead.pk, []),
         }
         for lead in leads
     ]
