@@ -5,7 +5,9 @@ Django refuses before DRF sees it (400), and any exception nobody caught (500), 
 id as it appears in the log next to the traceback.
 """
 
-from django.http import HttpResponseServerError, JsonResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -17,7 +19,37 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _too_large(request) -> HttpResponse:
+    message = _("The request is larger than %(max)s MB; send fewer or smaller files at a time.") % {
+        "max": f"{settings.REQUEST_MAX_BYTES / 1024 / 1024:g}"
+    }
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=413)
+    # Before log-in is known: a page that needs no user, no database.
+    return HttpResponse(loader.get_template("413.html").render({"message": message}), status=413)
+
+
+class RequestSizeMiddleware:
+    """Refuses a body larger than settings.REQUEST_MAX_BYTES before anything reads it (Django caps the form
+    fields of a body, never the files in it), in the user's language: the upload limits per file are the
+    services' (config/files.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            return _too_large(request)
+        return self.get_response(request)
+
+
 def bad_request(request, exception):
+    if isinstance(exception, RequestDataTooBig):
+        return _too_large(request)
     if _wants_json(request):
         return JsonResponse({"detail": _("The request could not be understood.")}, status=400)
     return defaults.bad_request(request, exception)
