@@ -3,13 +3,13 @@ bare reference view and a header counting each request's queries. Production nev
 neither the reference view nor the header exists there."""
 
 from config.settings import *  # noqa: F403
-from config.settings import MIDDLEWARE
+from config.settings import MIDDLEWARE, STORAGES
 
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.middleware.count_queries", *MIDDLEWARE]
 # The benchmark serves no static files; pages render their static URLs without a collected manifest.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

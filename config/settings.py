@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.BrowserDefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.errors.RequestSizeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -219,10 +220,37 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+# Stored files. No URL serves them: each goes out through a view that checks its owner's scope (config/files.py).
+# "default" keeps photos and contract documents; "private" import spreadsheets until their import has run.
+# FILE_STORAGE=s3 puts both in one S3-compatible bucket (django-storages), as several web hosts need.
+MEDIA_URL = "/media/"  # never routed; Django requires it to differ from STATIC_URL
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(BASE_DIR / "private")))
+FILE_STORAGE = env_str("FILE_STORAGE", "filesystem")
+if FILE_STORAGE == "s3":
+    _s3 = {
+        "bucket_name": env_str("S3_BUCKET"),
+        "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("S3_REGION", "") or None,
+        # Empty: boto3 finds credentials itself (instance role, AWS_* variables, its config files).
+        "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+        "default_acl": "private",
+        "file_overwrite": False,
+    }
+    _files = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3, "location": "media"}}
+    _private_files = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3, "location": "private"}}
+elif FILE_STORAGE == "filesystem":
+    _files = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # MEDIA_ROOT
+    _private_files = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT},
+    }
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE={FILE_STORAGE!r} is neither 'filesystem' nor 's3'.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _files,
+    "private": _private_files,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -230,6 +258,10 @@ STORAGES = {
     },
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 5) * 1024 * 1024
+# A whole request: a lead's five photos at most, and its fields (config.errors.RequestSizeMiddleware: 413).
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_MB", 5 * env_int("UPLOAD_MAX_MB", 5) + 1) * 1024 * 1024
+# Django's own caps: the form fields of a body (files apart: answered 413 too, config/errors.py), and the size
+# above which an uploaded file waits in a temporary file rather than in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/photos/", leads.lead_photo_add, name="lead_photo_add"),
+    path("leads/photos/<int:pk>/", leads.lead_photo, name="lead_photo"),
     path("leads/<int:pk>/accept/", leads.lead_accept, name="lead_accept"),
     path("leads/<int:pk>/return/", leads.lead_return, name="lead_return"),
     path("leads/<int:pk>/reject/", leads.lead_reject, name="lead_reject"),

@@ -91,6 +91,19 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_ROOT},
+        },
+    }
+    from django.utils.functional import empty
+
+    from pipeline.models.imports import private_files
+
+    private_files._wrapped = empty  # looked up again, in this test's folder
 
 
 @pytest.fixture(autouse=True)

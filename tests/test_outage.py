@@ -92,7 +92,7 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def stack(own_redis, tmp_path):
-    """gunicorn and a worker on the test database, the test's media folder and `own_redis`."""
+    """gunicorn and a worker on the test database, the test's file folders and `own_redis`."""
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")} | {
@@ -103,6 +103,7 @@ def stack(own_redis, tmp_path):
         "DATABASE_URL": database_url,
         "REDIS_URL": own_redis.url,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_ROOT": str(settings.PRIVATE_ROOT),
         "PGPASSWORD": db.get("PASSWORD") or "",
     }
     port = _free_port()

@@ -1,5 +1,6 @@
 """REST API of visits: plans (with the superior's approval), records (with SPIN notes, location and photos)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -139,9 +140,17 @@ class VisitPlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class VisitPhotoSerializer(serializers.ModelSerializer):
+    # The page that checks the visit's scope, never the storage's own address.
+    image = serializers.SerializerMethodField(help_text="Address of the photo (needs the caller's login).")
+
     class Meta:
         model = VisitPhoto
         fields = ["id", "image", "created_at"]
+
+    def get_image(self, obj) -> str:
+        url = reverse("visits:photo", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class VisitRecordSerializer(serializers.ModelSerializer):

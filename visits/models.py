@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.files import random_name
 from pipeline.models.clients import client_scope_q
 
 
@@ -198,7 +199,8 @@ class VisitRecord(models.Model):
 
 
 def photo_upload_to(instance, filename):
-    return f"visits/{instance.record.client_id}/{filename}"
+    # A random name (the extension is the re-encoded format's): the name says nothing and cannot be guessed.
+    return random_name("visits", filename)
 
 
 class VisitPhoto(models.Model):

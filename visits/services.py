@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, Station, User
 from accounts.roles import HQ_ROLES
 from accounts.services import notify
+from config.files import image_upload
 from pipeline.models import Client
 from pipeline.models.loop import Stage
 from pipeline.services.steps import require_actor
@@ -231,25 +232,6 @@ def _check_location(location: Location | None) -> None:
         raise ValidationError({"accuracy": _("The accuracy cannot be negative.")})
 
 
-def _check_photo(photo) -> None:
-    from PIL import Image, UnidentifiedImageError
-
-    if photo.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            {
-                "photos": _("A photo may be at most %(mb)s MB.")
-                % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-            }
-        )
-    try:
-        photo.seek(0)
-        Image.open(photo).verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError({"photos": _("“%(name)s” is not an image.") % {"name": photo.name}})
-    finally:
-        photo.seek(0)
-
-
 @transaction.atomic
 def record_create(
     *,
@@ -291,8 +273,8 @@ def record_create(
         raise ValidationError({"met_contacts": _("A contact of another client.")})
     _check_location(location)
     _check_people(by, list(attendees), client)
-    for photo in photos:
-        _check_photo(photo)
+    # Re-encoded (config/files.py): what is stored is a fresh image, never the upload's bytes.
+    photos = [image_upload(photo, field="photos") for photo in photos]
     if plan is None and kind == VisitKind.RETURN:
         plan = VisitPlan.objects.filter(
             client=client, kind=VisitKind.RETURN, status=PlanStatus.PLANNED
@@ -336,8 +318,7 @@ def record_create(
 @transaction.atomic
 def photo_add(*, record: VisitRecord, by: User, image) -> VisitPhoto:
     require_actor(by, record.client)
-    _check_photo(image)
-    return VisitPhoto.objects.create(record=record, image=image)
+    return VisitPhoto.objects.create(record=record, image=image_upload(image, field="image"))
 
 
 # --- Return-visit cadence -------------------------------------------------------------------------------------

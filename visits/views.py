@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import Area, User
 from accounts.permissions import role_required
 from accounts.roles import LOOP_ROLES
+from config.files import stored_file_response
 from config.web import put_errors
 from pipeline.models import Client
 
 from . import services
 from .forms import DecisionForm, PlanForm, RecordForm
-from .models import PlanStatus, SuperiorStatus, VisitPlan, VisitRecord
+from .models import PlanStatus, SuperiorStatus, VisitPhoto, VisitPlan, VisitRecord
 
 ROLES = tuple(LOOP_ROLES)
 
@@ -223,11 +224,8 @@ def record_detail(request, pk):
 
 @login_required
 def photo(request, pk):
-    from django.http import FileResponse
-
-    from .models import VisitPhoto
-
+    """A visit photo, to whoever sees its visit record; 404 to anybody else."""
     item = get_object_or_404(
         VisitPhoto.objects.filter(record__in=VisitRecord.objects.visible_to(request.user)), pk=pk
     )
-    return FileResponse(item.image.open("rb"))
+    return stored_file_response(item.image)

@@ -10,6 +10,7 @@ import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -68,8 +69,9 @@ class LeadPhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "uploaded_at"]
 
     def get_url(self, obj) -> str:
+        # The page that checks the lead's scope, never the storage's own address.
         request = self.context.get("request")
-        url = obj.image.url
+        url = reverse("pipeline:lead_photo", args=[obj.pk])
         return request.build_absolute_uri(url) if request else url
 
 

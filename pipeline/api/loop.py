@@ -6,6 +6,7 @@ an output serializer answers. Everything is looked up through `visible_to`, so o
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -469,6 +470,16 @@ class TrialShipmentViewSet(StepRecordViewSet):
 
 class ContractSerializer(RecordSerializer):
     term_months = serializers.IntegerField(read_only=True)
+    # The page that checks the client's scope, never the storage's own address; null without an attachment.
+    attachment = serializers.SerializerMethodField()
+    attachment_name = serializers.CharField(read_only=True)
+
+    def get_attachment(self, obj) -> str | None:
+        if not obj.attachment:
+            return None
+        url = reverse("pipeline:contract_attachment", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
     class Meta:
         model = Contract
@@ -484,6 +495,7 @@ class ContractSerializer(RecordSerializer):
             "committed_monthly_volume",
             "settlement_mode",
             "attachment",
+            "attachment_name",
             "by",
             "by_name",
             "created_at",
@@ -507,13 +519,6 @@ class ContractInput(serializers.ModelSerializer):
             "attachment",
         ]
         extra_kwargs = {"attachment": {"required": False, "allow_null": True}}
-
-    def validate_attachment(self, value):
-        from django.conf import settings
-
-        if value and value.size > settings.UPLOAD_MAX_BYTES:
-            raise serializers.ValidationError(_("The file is too large."))
-        return value
 
     def validate(self, attrs):
         # The model's own checks (end after start) run in the service, which answers in the same format.

@@ -1,8 +1,12 @@
 """Spreadsheet imports of leads or clients: the uploaded file, its column mapping, progress and row errors."""
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
+
+from config.files import random_name
 
 
 class ImportKind(models.TextChoices):
@@ -18,6 +22,25 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class PrivateStorage(LazyObject):
+    """settings.STORAGES["private"], looked up when first used (as Django's default_storage is)."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+private_files = PrivateStorage()
+
+
+def private_storage():
+    """Import spreadsheets stay apart from every other file (settings.STORAGES["private"]); nothing serves them."""
+    return private_files
+
+
+def import_upload_to(instance, filename):
+    return random_name("imports", filename)
+
+
 class ImportJobQuerySet(models.QuerySet):
     def visible_to(self, user):
         """An import is its uploader's; administrators see every import."""
@@ -30,7 +53,8 @@ class ImportJobQuerySet(models.QuerySet):
 
 class ImportJob(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    # Emptied once the import has run.
+    file = models.FileField(_("file"), upload_to=import_upload_to, storage=private_storage, blank=True)
     original_name = models.CharField(_("file name"), max_length=255)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
@@ -40,6 +64,8 @@ class ImportJob(models.Model):
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
     headers = models.JSONField(default=list, blank=True)
+    # The first rows as read ([row number, values]), for the preview without reading the file again.
+    sample = models.JSONField(default=list, blank=True)
     # Column index (as a string, JSON keys are strings) -> field name; unmapped columns are left out.
     mapping = models.JSONField(default=dict, blank=True)
     total_rows = models.PositiveIntegerField(default=0)

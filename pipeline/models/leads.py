@@ -6,8 +6,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import scope_q
+from config.files import random_name
 
-from .clients import CompanyType, ContactRole, Source
+from .clients import Client, CompanyType, ContactRole, Source
 
 
 class LeadStatus(models.TextChoices):
@@ -207,7 +208,16 @@ class LeadContact(models.Model):
 
 
 def lead_photo_path(instance, filename):
-    return f"leads/cards/{instance.lead.collected_on:%Y/%m}/{instance.lead_id}-{filename}"
+    # A random name (the extension is the re-encoded format's): the name says nothing and cannot be guessed.
+    return random_name("leads/cards", filename)
+
+
+class LeadPhotoQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A card photo is seen by whoever sees its lead, or the client the lead became."""
+        return self.filter(
+            Q(lead__in=Lead.objects.visible_to(user)) | Q(lead__client__in=Client.objects.visible_to(user))
+        )
 
 
 class LeadPhoto(models.Model):
@@ -219,6 +229,8 @@ class LeadPhoto(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LeadPhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

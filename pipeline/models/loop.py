@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.files import random_name
+
 
 class Stage(models.TextChoices):
     COLLECT = "collect", _("Collect")
@@ -283,7 +285,8 @@ class SettlementMode(models.TextChoices):
 
 
 def contract_upload_to(instance, filename):
-    return f"contracts/{instance.client_id}/{filename}"
+    # A random name; the name it was uploaded under is kept in `attachment_name` for the download.
+    return random_name("contracts", filename)
 
 
 class Contract(ClientRecord):
@@ -298,6 +301,7 @@ class Contract(ClientRecord):
     committed_monthly_volume = models.PositiveIntegerField(_("committed parcels per month"))
     settlement_mode = models.CharField(_("settlement"), max_length=20, choices=SettlementMode.choices)
     attachment = models.FileField(_("attachment"), upload_to=contract_upload_to, blank=True)
+    attachment_name = models.CharField(_("attachment's file name"), max_length=255, blank=True)
 
     class Meta(ClientRecord.Meta):
         verbose_name = _("contract")

@@ -10,9 +10,10 @@ Large files run as a Celery task (pipeline/tasks.py) that reports progress on th
 
 import csv
 import io
+import itertools
+import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -20,15 +21,16 @@ from decimal import Decimal
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.utils.exceptions import InvalidFileException
 
 from accounts.models import Area, Role, User
 from accounts.roles import CLIENT_EDITORS, HISTORY_IMPORTERS, LEAD_COLLECTORS
+from config import xlsx
 
 from ..models import (
     Client,
@@ -50,8 +52,12 @@ from . import screening, validation
 SYNC_MAX_ROWS = 300
 PREVIEW_ROWS = 10
 MAX_ROWS = 50_000
+# Empty rows read on top of MAX_ROWS before a sheet counts as too long (blank lines between blocks of data).
+BLANK_ROWS = 1000
 MAX_REPORTED_ERRORS = 1000
 EXPORT_MAX_ROWS = 50_000
+# Empty rows read on top of MAX_ROWS before a sheet counts as too long (blank lines between blocks of data).
+BLANK_ROWS = 1000
 PROGRESS_EVERY = 500
 BATCH = 500
 
@@ -157,7 +163,10 @@ class Table:
 
 
 def read_table(upload, *, name: str = "") -> Table:
-    """Read an .xlsx or .csv upload; ValidationError with a clear message when it cannot be read."""
+    """Read an .xlsx or .csv upload; ValidationError with a clear message when it cannot be read.
+
+    Rows are streamed and counted as they come: at most MAX_ROWS rows below the header (and BLANK_ROWS empty
+    ones) are ever held, whatever the file declares (config/xlsx.py)."""
     name = name or getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.UPLOAD_MAX_BYTES:
@@ -166,7 +175,7 @@ def read_table(upload, *, name: str = "") -> Table:
             % {"size": f"{size / 1024 / 1024:.1f}", "max": f"{settings.UPLOAD_MAX_BYTES / 1024 / 1024:g}"}
         )
     upload.seek(0)
-    data = upload.read()
+    data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
     upload.seek(0)
     if not data.strip():
         raise ValidationError(_("The file is empty."))
@@ -178,47 +187,36 @@ def read_table(upload, *, name: str = "") -> Table:
         raise ValidationError(
             _("This is an old Excel (.xls) file. Save it as .xlsx (Excel workbook) and upload it again.")
         )
+    max_rows = MAX_ROWS + 1 + BLANK_ROWS
     if data.startswith(b"PK\x03\x04"):
-        rows = _read_xlsx(data)
+        rows = xlsx.read_rows(data, max_rows=max_rows)
     elif name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise ValidationError(_("The file is damaged: it is not a readable Excel workbook."))
     else:
-        rows = _read_csv(data)
-    numbered = [(n, r) for n, r in rows if any(_cell_text(v) for v in r)]
-    if not numbered:
+        rows = itertools.islice(_read_csv(data), max_rows)
+    header, body = None, []
+    for number, values in rows:
+        if not any(_cell_text(v) for v in values):
+            continue
+        if header is None:
+            header = values
+            continue
+        if len(body) == MAX_ROWS:
+            raise ValidationError(
+                _("At most %(max)s rows per file; split the file.") % {"max": f"{MAX_ROWS:,}"}
+            )
+        body.append((number, values))
+    if header is None:
         raise ValidationError(_("The file is empty."))
-    (_header_row, header), body = numbered[0], numbered[1:]
     headers = [_cell_text(h) for h in header]
     while headers and not headers[-1]:
         headers.pop()
     if not body:
         raise ValidationError(_("The file has a header row but no rows below it."))
-    if len(body) > MAX_ROWS:
-        raise ValidationError(_("At most %(max)s rows per file; split the file.") % {"max": f"{MAX_ROWS:,}"})
     return Table(headers=headers, rows=body)
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        raise ValidationError(_("The file is damaged: it is not a readable Excel workbook."))
-    except Exception:  # openpyxl raises assorted errors on malformed XML inside the zip
-        raise ValidationError(_("The file is damaged: it is not a readable Excel workbook."))
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise ValidationError(_("The file is empty."))
-        return [(n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    except ValidationError:
-        raise
-    except Exception:
-        raise ValidationError(_("The file is damaged: it is not a readable Excel workbook."))
-    finally:
-        workbook.close()
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list]]:
+def _read_csv(data: bytes):
     if b"\x00" in data[:4096]:
         raise ValidationError(_("This is not a spreadsheet. Upload an .xlsx or .csv file."))
     for encoding in ("utf-8-sig", "gb18030"):
@@ -235,7 +233,8 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+        for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+            yield number, row[: xlsx.MAX_COLUMNS]
     except csv.Error as exc:
         raise ValidationError(_("The CSV file cannot be read: %(error)s") % {"error": exc})
 
@@ -369,12 +368,18 @@ def import_upload(*, by: User, kind: str, upload, mapping: dict | None = None) -
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages})
     job = ImportJob(
-        kind=kind, original_name=name[:255], created_by=by, headers=table.headers, total_rows=len(table.rows)
+        kind=kind,
+        original_name=name[:255],
+        created_by=by,
+        headers=table.headers,
+        total_rows=len(table.rows),
+        # Kept for the preview, so that a view of the import never reads the file again.
+        sample=json.loads(json.dumps(table.rows[:PREVIEW_ROWS], cls=DjangoJSONEncoder)),
     )
     job.mapping = (
         clean_mapping(kind, mapping, table.headers, by) if mapping else guess_mapping(kind, table.headers, by)
     )
-    job.file.save(f"{kind}-{timezone.now():%Y%m%d%H%M%S}-{by.pk}{_extension(name)}", upload, save=False)
+    job.file.save(f"upload{_extension(name)}", upload, save=False)  # under a random name (ImportJob.file)
     job.save()
     return job
 
@@ -399,23 +404,22 @@ def import_set_mapping(*, job: ImportJob, by: User, mapping: dict) -> ImportJob:
 
 def preview(job: ImportJob) -> dict:
     """The first rows as they would be imported, with their errors, and the mapping in use."""
-    table = _open_table(job)
     importer = _importer(job)
-    sample = table.rows[:PREVIEW_ROWS]
+    sample = [(number, values) for number, values in job.sample]
     checked = importer.validate_rows(sample)
     rows = []
     for (number, values), result in zip(sample, checked, strict=True):
         rows.append({"row": number, "values": [_cell_text(v) for v in values], "errors": result.errors})
     labels = dict(targets_for(job.kind, job.created_by))
     return {
-        "headers": table.headers,
+        "headers": job.headers,
         "mapping": job.mapping,
         "mapped": [
             (int(col), labels.get(target, target))
             for col, target in sorted(job.mapping.items(), key=lambda kv: int(kv[0]))
         ],
         "rows": rows,
-        "total_rows": len(table.rows),
+        "total_rows": job.total_rows,
         "sample_errors": sum(1 for r in rows if r["errors"]),
     }
 
@@ -935,6 +939,9 @@ def run_import(*, job_id: int) -> ImportJob:
     except (ValidationError, PermissionDenied) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         _progress(job, status=ImportStatus.FAILED, failure=" ".join(messages), finished_at=timezone.now())
+    # The spreadsheet has served its purpose: what it held is now rows of the database or the report.
+    job.file.delete(save=False)
+    _progress(job, file="")
     return job
 
 

@@ -4,6 +4,7 @@ Every function checks who acts, validates fully and writes in one transaction; t
 pipeline/transitions.py. Pages, API views, the admin and jobs all call these.
 """
 
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import HQ_ROLES, OWNER_MANAGERS, OWNER_ROLES
+from config.files import document_upload
 
 from ..models import (
     Client,
@@ -336,7 +338,9 @@ def contract_create(
         settlement_mode=settlement_mode,
     )
     if attachment is not None:
-        contract.attachment = attachment
+        # Checked here, for every door (page, API, admin): size, and a document that is what its name says.
+        contract.attachment = document_upload(attachment, field="attachment")
+        contract.attachment_name = os.path.basename(getattr(attachment, "name", "") or "")[:255]
     _clean(contract)
     contract.save()
     return contract

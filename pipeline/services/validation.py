@@ -4,11 +4,10 @@ a ValidationError keyed by field."""
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+
+from config.files import image_upload
 
 from ..models import Client, Competitor, Lead, LeadCompetitor, LeadContact
 from ..models.clients import ContactRole
@@ -65,9 +64,6 @@ MAX_COMPETITORS = 20
 
 
 MAX_PHOTOS = 5
-
-
-ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 
 # A phone's clock may run a little ahead of the server's.
@@ -258,52 +254,12 @@ def clean_competitors(items, *, field: str = "competitors") -> list[tuple[Compet
     return out
 
 
-def validate_image(upload: UploadedFile, *, field: str = "photos") -> None:
-    """A photo must be an image Pillow can read, no larger than settings.UPLOAD_MAX_BYTES."""
-    limit = settings.UPLOAD_MAX_BYTES
-    name = getattr(upload, "name", "") or _("the file")
-    if upload.size is not None and upload.size > limit:
-        raise ValidationError(
-            {
-                field: [
-                    _("“%(name)s” is %(size)s MB; photos may be at most %(max)s MB.")
-                    % {
-                        "name": name,
-                        "size": f"{upload.size / 1024 / 1024:.1f}",
-                        "max": f"{limit / 1024 / 1024:g}",
-                    }
-                ]
-            }
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-            fmt = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(
-            {field: [_("“%(name)s” is not an image (use a JPEG or PNG photo).") % {"name": name}]}
-        )
-    finally:
-        upload.seek(0)
-    if fmt not in ACCEPTED_IMAGE_FORMATS:
-        raise ValidationError(
-            {
-                field: [
-                    _("“%(name)s” is a %(format)s image; use a JPEG or PNG photo.")
-                    % {"name": name, "format": fmt}
-                ]
-            }
-        )
-
-
 def clean_photos(photos) -> list:
+    """The photos re-encoded (config/files.py): what is stored is a fresh image, never the upload's bytes."""
     photos = [p for p in (photos or []) if p]
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": [_("At most %(max)s photos per lead.") % {"max": MAX_PHOTOS}]})
-    for photo in photos:
-        validate_image(photo)
-    return photos
+    return [image_upload(photo, field="photos") for photo in photos]
 
 
 def month_of(d: date) -> date:

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from accounts.roles import LEAD_COLLECTORS, REVIEWERS
+from config.files import stored_file_response
 from config.throttling import rate_limited
 from config.web import put_errors, xlsx_response
 
 from ..forms import leads as forms
-from ..models import Client, Competitor, Lead
+from ..models import Client, Competitor, Lead, LeadPhoto
 from ..models.imports import ImportKind
 from ..models.leads import LeadStatus, RejectReason
 from ..selectors import leads as lead_selectors
@@ -284,3 +285,10 @@ def lead_lookup(request):
         exclude_lead_id=int(exclude) if exclude and exclude.isdecimal() else None,
     )
     return JsonResponse({"matches": [m.as_dict() for m in matches]}, json_dumps_params={"default": str})
+
+
+@login_required
+def lead_photo(request, pk):
+    """A card photo, to whoever sees its lead or its client; 404 to anybody else."""
+    photo = get_object_or_404(LeadPhoto.objects.visible_to(request.user), pk=pk)
+    return stored_file_response(photo.image)

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Area, User
 from accounts.permissions import role_required
 from accounts.roles import LOOP_ROLES
+from config.files import stored_file_response
 from config.hooks import client_panels
 from config.web import put_errors
 
@@ -328,11 +329,7 @@ def contract_attachment(request, pk):
     contract = get_object_or_404(Contract.objects.visible_to(request.user), pk=pk)
     if not contract.attachment:
         raise Http404
-    return FileResponse(
-        contract.attachment.open("rb"),
-        as_attachment=True,
-        filename=contract.attachment.name.rsplit("/", 1)[-1],
-    )
+    return stored_file_response(contract.attachment, download_name=contract.attachment_name)
 
 
 @role_required(*LOOP_ROLES)
