@@ -81,10 +81,14 @@ def read_rows(data: bytes, *, max_rows: int) -> Iterator[tuple[int, list]]:
                 }
             )
         # Explicit bounds: the declared dimension can lie, or be missing, and openpyxl pads rows up to it.
-        values = sheet.iter_rows(max_row=max_rows, max_col=MAX_COLUMNS, values_only=True)
+        width = min(columns, MAX_COLUMNS) if columns else MAX_COLUMNS
+        values = sheet.iter_rows(max_row=max_rows, max_col=width, values_only=True)
         try:
             for number, row in enumerate(values, start=1):
-                yield number, list(row)
+                row = list(row)
+                while row and row[-1] is None:
+                    row.pop()
+                yield number, row
         except ValidationError:
             raise
         except Exception:

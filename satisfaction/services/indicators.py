@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -16,11 +17,15 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import INDICATOR_ADMINS, INDICATOR_WRITERS
 from accounts.services import notify
+from config import xlsx
+from config.files import check_size
 from pipeline.models import Client
 
 from ..models import Direction, Indicator, IndicatorReading, IndicatorWarning, ReadingSource
 
 MAX_ROWS = 5000
+# Empty rows read on top of MAX_ROWS before a sheet counts as too long.
+BLANK_ROWS = 1000
 
 # The indicators every key account is watched on; administrators add others and tune the thresholds.
 STANDARD_INDICATORS = [
@@ -299,19 +304,18 @@ HEADERS = {
 
 
 def parse_indicator_sheet(file) -> list[tuple[str, dict]]:
-    """The rows of an .xlsx upload as (\"Row n\", {client, indicator, day, value}); row n is the sheet's row."""
-    from zipfile import BadZipFile
+    """The rows of an .xlsx upload as (\"Row n\", {client, indicator, day, value}); row n is the sheet's row.
 
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError):
+    Read within bounds (config/xlsx.py): the upload's size, the zip's unpacked size and the sheet's declared
+    dimension are checked before any row is read, and rows are streamed, at most MAX_ROWS of them kept."""
+    check_size(file, field="file")
+    file.seek(0)
+    data = file.read(settings.UPLOAD_MAX_BYTES + 1)
+    if not data.startswith(b"PK\x03\x04"):
         raise ValidationError({"file": _("This is not an .xlsx spreadsheet.")})
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None) or ()
+        rows = xlsx.read_rows(data, max_rows=MAX_ROWS + 1 + BLANK_ROWS)
+        header = next(rows, (1, ()))[1]
         columns = {}
         for index, name in enumerate(header):
             key = str(name or "").strip().lower()
@@ -327,15 +331,15 @@ def parse_indicator_sheet(file) -> list[tuple[str, dict]]:
                 }
             )
         parsed = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or str(v).strip() == "" for v in values):
+        for number, values in rows:
+            if all(v is None or str(v).strip() == "" for v in values):
                 continue
             data = {field: values[i] if i < len(values) else None for field, i in columns.items()}
             parsed.append((_("Row %(n)s") % {"n": number}, data))
             if len(parsed) > MAX_ROWS:
                 raise ValidationError({"file": _("At most %(n)s rows per upload.") % {"n": MAX_ROWS}})
-    finally:
-        workbook.close()
+    except ValidationError as exc:
+        raise exc if hasattr(exc, "error_dict") else ValidationError({"file": exc.messages}) from None
     if not parsed:
         raise ValidationError({"file": _("The spreadsheet has no readings below its header row.")})
     return parsed

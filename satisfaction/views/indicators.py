@@ -46,17 +46,10 @@ def indicators(request):
 @require_POST
 @role_required(*INDICATOR_WRITERS)
 def indicator_upload(request):
-    from django.conf import settings
-
     form = ReadingUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, upload_form=form, status=400)
     file = form.cleaned_data["file"]
-    if file.size > settings.UPLOAD_MAX_BYTES:
-        form.add_error(
-            "file", _("The file is larger than %(mb)s MB.") % {"mb": settings.UPLOAD_MAX_BYTES // 2**20}
-        )
-        return _page(request, upload_form=form, status=400)
     try:
         result = services.readings_upload(by=request.user, file=file, today=timezone.localdate())
     except ValidationError as exc:
