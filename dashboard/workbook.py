@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from config.xlsx import append_row
 from targets.models import Metric
 from targets.workbook import ranking_sheet
 
@@ -17,10 +18,10 @@ BEHIND_FILL = PatternFill("solid", fgColor="FDE8E8")
 
 def _sheet(wb, title, heading, columns, rows, *, mark_missed=False):
     ws = wb.create_sheet(title)
-    ws.append([heading])
+    append_row(ws, [heading])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([])
-    ws.append([label for label, _key in columns])
+    append_row(ws, [])
+    append_row(ws, [label for label, _key in columns])
     for cell in ws[3]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -30,7 +31,7 @@ def _sheet(wb, title, heading, columns, rows, *, mark_missed=False):
         for _label, key in columns:
             value = row.get(key)
             values.append(value if value is not None else "")
-        ws.append(values)
+        append_row(ws, values)  # names are people's and areas': text, never a formula
         if mark_missed and row.get("missed_days"):
             for cell in ws[ws.max_row]:
                 cell.fill = BEHIND_FILL

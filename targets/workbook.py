@@ -1,5 +1,5 @@
 """Scorecards as an .xlsx workbook: the ranking, then every target against its actual. Names come from users, so
-every string is written as a text cell: a name like "=HYPERLINK(...)" stays text and never becomes a formula."""
+every string is written as a text cell (config/xlsx.py): a name like "=HYPERLINK(...)" stays text, never a formula."""
 
 import io
 
@@ -9,22 +9,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from config.xlsx import append_row
+
 from .models import Metric
 
 HEADER_FILL = PatternFill("solid", fgColor="E6F2EC")
 BEHIND_FILL = PatternFill("solid", fgColor="FDE8E8")
 
 
-def append_text_safe(ws, values) -> None:
-    """Append a row; strings as text cells whatever they start with (=, +, -, @, tab, CR)."""
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-
-
 def _header(ws, labels) -> None:
-    append_text_safe(ws, labels)
+    append_row(ws, labels)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -37,9 +31,9 @@ def _widths(ws, labels) -> None:
 
 def ranking_sheet(wb, title: str, heading: str, ranked: list[dict], metrics: list[str]) -> None:
     ws = wb.create_sheet(title)
-    append_text_safe(ws, [heading])
+    append_row(ws, [heading])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([])
+    append_row(ws, [])
     labels = [_("Rank"), pgettext("ranked", "Name"), _("Area"), _("Score")]
     for metric in metrics:
         label = str(Metric(metric).label)
@@ -58,7 +52,7 @@ def ranking_sheet(wb, title: str, heading: str, ranked: list[dict], metrics: lis
         for metric in metrics:
             row = entry["metrics"].get(metric)
             values += [float(row["target"]), float(row["actual"])] if row else ["", ""]
-        append_text_safe(ws, values)
+        append_row(ws, values)
         ws.cell(ws.max_row, 4).number_format = "0.0%"
         if entry["behind"]:
             for cell in ws[ws.max_row]:
@@ -83,7 +77,7 @@ def rows_sheet(wb, title: str, rows: list[dict]) -> None:
     ]
     _header(ws, labels)
     for row in rows:
-        append_text_safe(
+        append_row(
             ws,
             [
                 row["station_name"],
@@ -112,7 +106,7 @@ def scorecard_workbook(*, heading: str, sections: list[tuple[str, list[dict], li
         ranking_sheet(wb, title, heading, ranked, metrics)
         rows_sheet(wb, _("%(sheet)s · detail") % {"sheet": title}, rows)
     if not wb.sheetnames:
-        append_text_safe(wb.create_sheet(_("Scorecard")), [heading])
+        append_row(wb.create_sheet(_("Scorecard")), [heading])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -1039,10 +1039,13 @@ def export_xlsx(queryset, kind: str) -> bytes:
         )
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(str(model._meta.verbose_name_plural))
-    sheet.append([str(model._meta.get_field(c).verbose_name) if c != "id" else _("No.") for c in columns])
+    xlsx.append_row(
+        sheet, [str(model._meta.get_field(c).verbose_name) if c != "id" else _("No.") for c in columns]
+    )
     related = [c for c in columns if model._meta.get_field(c).is_relation]
     for obj in queryset.select_related(*related).iterator(chunk_size=2000):
-        sheet.append([_export_value(obj, c) for c in columns])
+        # Every string a text cell: a company named "=HYPERLINK(...)" must not become a formula (config/xlsx.py).
+        xlsx.append_row(sheet, [_export_value(obj, c) for c in columns])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

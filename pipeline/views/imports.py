@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import role_required
 from accounts.roles import IMPORTERS
 from config.web import put_errors, xlsx_response
+from config.xlsx import append_row
 
 from ..forms import imports as forms
 from ..models import ImportJob
@@ -91,7 +92,7 @@ def import_template(request, kind):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = str(ImportKind(kind).label)
-    sheet.append([label for target, label in importing.targets_for(kind, request.user)])
+    append_row(sheet, [label for target, label in importing.targets_for(kind, request.user)])
     out = io.BytesIO()
     workbook.save(out)
     return xlsx_response(out.getvalue(), f"{kind}-template.xlsx")

@@ -358,12 +358,12 @@ def indicator_template() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "readings"
-    sheet.append(["client", "indicator", "day", "value"])
-    sheet.append([1, "on_time_rate", dt.date.today().isoformat(), 97.5])
+    xlsx.append_row(sheet, ["client", "indicator", "day", "value"])
+    xlsx.append_row(sheet, [1, "on_time_rate", dt.date.today().isoformat(), 97.5])
     codes = workbook.create_sheet("indicators")
-    codes.append(["code", "name", "unit", "threshold"])
+    xlsx.append_row(codes, ["code", "name", "unit", "threshold"])
     for indicator in Indicator.objects.filter(active=True):
-        codes.append([indicator.code, indicator.name, indicator.unit, float(indicator.threshold)])
+        xlsx.append_row(codes, [indicator.code, indicator.name, indicator.unit, float(indicator.threshold)])
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()
