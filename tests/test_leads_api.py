@@ -374,8 +374,13 @@ def test_duplicates_endpoint_for_the_live_warning(org, api_as):
         .get("/api/v1/leads/duplicates/", {"company_name": "嘉禾贸易", "contact_phone": "138-1234-5678"})
         .json()
     )
-    assert body["duplicate_of"] == existing.pk
-    assert body["matches"][0]["match"] == "phone"
+    # The courier does not see the area's clients: the number is known, but not whose it is.
+    assert body["duplicate_of"] is None
+    assert body["matches"][0]["match"] == "phone" and body["matches"][0]["name"] == ""
+    marketer = (
+        api_as(org.marketer).get("/api/v1/leads/duplicates/", {"contact_phone": "138-1234-5678"}).json()
+    )
+    assert marketer["duplicate_of"] == existing.pk and marketer["matches"][0]["name"] == existing.name
 
 
 def test_lead_export_is_an_xlsx_of_the_filtered_list(org, api_as):
@@ -538,7 +543,9 @@ def test_competitors_are_listed_and_edited(org, api_as):
         .status_code
         == 403
     )
-    edited = api_as(org.marketer).patch(
+    refused = api_as(org.marketer).patch(f"/api/v1/competitors/{sf['id']}/", {"notes": "x"}, format="json")
+    assert refused.status_code == 403  # the list is the network's: headquarters keeps it
+    edited = api_as(org.executive).patch(
         f"/api/v1/competitors/{sf['id']}/", {"prices_seen": "首重12元"}, format="json"
     )
     assert edited.status_code == 200 and edited.json()["prices_seen"] == "首重12元"

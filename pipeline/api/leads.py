@@ -672,8 +672,10 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
             phones=[normalized_phone] if normalized_phone else [],
             station_id=request.user.station_id,
         )
+        # The client a lead would join, by id only within the caller's scope (the matches say where else).
+        visible = duplicate is not None and matching.known_client(request.user, duplicate)["visible"]
         return Response(
-            {"duplicate_of": duplicate.pk if duplicate else None, "matches": [m.as_dict() for m in matches]}
+            {"duplicate_of": duplicate.pk if visible else None, "matches": [m.as_dict() for m in matches]}
         )
 
     @extend_schema(responses=LeadListSerializer(many=True))

@@ -11,7 +11,7 @@ def review_queue(user):
     return (
         Lead.objects.visible_to(user)
         .filter(status=LeadStatus.SUBMITTED)
-        .select_related("collected_by", "area", "duplicate_of")
+        .select_related("collected_by", "area", "duplicate_of__station")
         .order_by("collected_at", "pk")
     )
 

@@ -15,7 +15,7 @@ from accounts.roles import CLIENT_EDITORS
 from ..models import Client, ClientCompetitorVolume, ClientContact, ClientMerge, Competitor
 from ..models.loop import Proposal
 from . import screening
-from .matching import duplicate_client_for
+from .matching import duplicate_client_for, known_client
 from .validation import (
     MAX_TEXT,
     VOLUME_FIELDS,
@@ -75,11 +75,15 @@ def client_create(
         normalized_name=fields["normalized_name"], phones=phones, station_id=station.pk
     )
     if existing is not None:
+        known = known_client(by, existing)
         raise ValidationError(
             {
                 "name": [
                     _("This client already exists: “%(name)s” (no. %(id)s).")
                     % {"name": existing.name, "id": existing.pk}
+                    if known["visible"]
+                    else _("This client is already known in station %(station)s.")
+                    % {"station": known["station"]}
                 ]
             }
         )

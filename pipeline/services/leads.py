@@ -483,6 +483,16 @@ def lead_accept(*, lead: Lead, by: User, new_client: bool = False, at: datetime 
         client = resolve_merged(locked.duplicate_of) or duplicate_client_for(
             normalized_name=locked.normalized_name, phones=phones, station_id=locked.station_id
         )
+    if client is not None and not Client.objects.visible_to(by).filter(pk=client.pk).exists():
+        # The number is a client's that the reviewer does not see (another station, another area): its
+        # contacts, needs and volumes are not theirs to add to, and its name is not theirs to read.
+        raise ValidationError(
+            _(
+                "This number is already known in station %(station)s, outside what you see: the lead cannot "
+                "join that client from here. Reject it as a duplicate, or accept it as a new client."
+            )
+            % {"station": client.station.name}
+        )
     now = _decision_time(at)
     if client is None:
         client = Client.objects.create(

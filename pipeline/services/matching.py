@@ -26,18 +26,20 @@ class Match:
     collected_by: str = ""
 
     def as_dict(self) -> dict:
+        # Outside the caller's scope a match says only that the number (or name) is known in a station: not
+        # whose it is, nor its id, area, stage or collector.
+        visible = self.visible
         return {
             "kind": self.kind,
-            "id": self.id if self.visible else None,
-            # Outside the caller's scope a phone match does not reveal whose number it is.
-            "name": self.name if self.visible or self.match == "name" else "",
+            "id": self.id if visible else None,
+            "name": self.name if visible else "",
             "match": self.match,
             "station": self.station,
-            "area": self.area,
-            "status": self.status,
-            "collected_on": self.collected_on,
-            "collected_by": self.collected_by if self.visible else "",
-            "url": self._url() if self.visible else "",
+            "area": self.area if visible else "",
+            "status": self.status if visible else "",
+            "collected_on": self.collected_on if visible else None,
+            "collected_by": self.collected_by if visible else "",
+            "url": self._url() if visible else "",
         }
 
     def _url(self) -> str:
@@ -69,6 +71,26 @@ def _client_ids_by_phone(phones) -> list[int]:
         .values_list("client_id", flat=True)
         .distinct()
     )
+
+
+def _contact_phone_matches(lead, phones) -> bool:
+    return bool(phones) and lead.contacts.filter(phone_normalized__in=phones).exists()
+
+
+def known_client(user, client: Client, *, visible: bool | None = None) -> dict:
+    """What a person may be told about an existing client a record matches: its name and page within their
+    scope; outside it only the station where the client is known (never its name or id). `visible` when the
+    caller has looked the scope up already (a list)."""
+    if visible is None:
+        visible = Client.objects.visible_to(user).filter(pk=client.pk).exists()
+    if visible:
+        return {
+            "visible": True,
+            "name": client.name,
+            "station": str(client.station),
+            "url": client_url(client.pk),
+        }
+    return {"visible": False, "name": "", "station": str(client.station), "url": ""}
 
 
 def similar_clients(normalized: str):
@@ -154,7 +176,11 @@ def find_matches(
             .order_by("-collected_at")[:limit]
         )
         for lead in leads:
-            how = "phone" if lead.phone_normalized in phones else "name"
+            # Matched by a number (its own or a further contact's) unless only its name matched.
+            name_only = (
+                normalized and lead.normalized_name == normalized and lead.phone_normalized not in phones
+            )
+            how = "name" if name_only and not _contact_phone_matches(lead, phones) else "phone"
             matches.append(
                 Match(
                     "lead",

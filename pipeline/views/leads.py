@@ -35,7 +35,7 @@ QUEUE_PAGE = 200  # a day's review at most; the count above says when there are 
 def _lead(request, pk) -> Lead:
     return get_object_or_404(
         Lead.objects.visible_to(request.user).select_related(
-            "collected_by", "area", "station", "duplicate_of", "client", "reviewed_by"
+            "collected_by", "area", "station", "duplicate_of__station", "client", "reviewed_by"
         ),
         pk=pk,
     )
@@ -64,10 +64,16 @@ def lead_capture(request):
             if created:
                 messages.success(request, _("Lead saved: %(name)s.") % {"name": lead.company_name})
             if lead.duplicate_of_id:
+                known = matching.known_client(request.user, lead.duplicate_of)
                 messages.warning(
                     request,
                     _("It matches an existing client, “%(name)s”; the marketer will attach it there.")
-                    % {"name": lead.duplicate_of.name},
+                    % {"name": known["name"]}
+                    if known["visible"]
+                    else _(
+                        "Its number or name is already known in station %(station)s; the marketer will check."
+                    )
+                    % {"station": known["station"]},
                 )
             return redirect(reverse("pipeline:lead_detail", args=[lead.pk]) + "?saved=1")
     today = Lead.objects.filter(collected_by=request.user, collected_on=timezone.localdate()).count()
@@ -123,10 +129,7 @@ def lead_detail(request, pk):
         "reject_choices": RejectReason.choices,
         "saved": request.GET.get("saved") == "1",
         "client_url": matching.client_url(lead.client_id) if lead.client_id else "",
-        "duplicate_url": matching.client_url(lead.duplicate_of_id)
-        if lead.duplicate_of_id
-        and Client.objects.visible_to(request.user).filter(pk=lead.duplicate_of_id).exists()
-        else "",
+        "duplicate": matching.known_client(request.user, lead.duplicate_of) if lead.duplicate_of_id else None,
     }
     return render(request, "pipeline/lead_detail.html", context)
 
@@ -192,9 +195,19 @@ def review_queue(request):
     )
     total = lead_selectors.review_queue(request.user).count() if len(leads) == QUEUE_PAGE else len(leads)
     twins = lead_selectors.pending_twins(request.user, leads)
+    visible = set(
+        Client.objects.visible_to(request.user)
+        .filter(pk__in={lead.duplicate_of_id for lead in leads if lead.duplicate_of_id})
+        .values_list("pk", flat=True)
+    )
     rows = [
         {
             "lead": lead,
+            "duplicate": matching.known_client(
+                request.user, lead.duplicate_of, visible=lead.duplicate_of_id in visible
+            )
+            if lead.duplicate_of_id
+            else None,
             "missing": set(services.missing_for_acceptance(lead)),
             "missing_labels": [
                 validation.field_label(Lead, n) for n in services.missing_for_acceptance(lead)
