@@ -48,6 +48,8 @@ CLIENT_EDITORS = frozenset(
 )
 # Upload spreadsheets: leads for collectors, client records for editors.
 IMPORTERS = LEAD_COLLECTORS | CLIENT_EDITORS
+# Edit the competitors list: one for the whole network, kept by headquarters; stations record volumes against it.
+COMPETITOR_EDITORS = HQ_ROLES
 # Set a station's average parcel price for screening.
 PRICE_EDITORS = frozenset({R.STATION_MASTER, R.ADMIN})
 # Move clients along the loop and write the records of steps 3-10. Couriers collect; they do not drive the loop.

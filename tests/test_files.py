@@ -273,3 +273,26 @@ def test_a_request_body_beyond_the_limit_is_refused_with_413_before_it_is_read(o
     page = client.post("/leads/new/", {**lead_data(competitors=[]), "photos": again}, **EN)
     assert page.status_code == 413 and "larger than" in page.content.decode()
     assert not LeadPhoto.objects.exists()
+
+
+def test_the_admin_links_stored_files_through_the_checked_views(org, client):
+    lead, _created = lead_services.lead_submit(by=org.courier, data=lead_data(), photos=[image_upload()])
+    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
+    fields = {k: v for k, v in contract_fields(customer).items() if k != "client"}
+    client.force_login(org.kam)
+    client.post(
+        f"/clients/{customer.pk}/contracts/new/",
+        {**fields, "attachment": SimpleUploadedFile("协议.pdf", PDF)},
+    )
+    contract = Contract.objects.get()
+    record = VisitRecordFactory(client=customer)
+    photo = VisitPhoto.objects.create(record=record, image=image_upload())
+    client.force_login(org.admin)
+    pages = {
+        f"/admin/pipeline/lead/{lead.pk}/change/": f"/leads/photos/{lead.photos.get().pk}/",
+        f"/admin/pipeline/contract/{contract.pk}/change/": f"/contracts/{contract.pk}/attachment/",
+        f"/admin/visits/visitrecord/{record.pk}/change/": f"/visits/photos/{photo.pk}/",
+    }
+    for page, link in pages.items():
+        html = client.get(page).content.decode()
+        assert link in html and "/media/" not in html, page

@@ -620,16 +620,18 @@ def test_the_competitors_list_is_edited_with_profiles(org):
     from pipeline.models import Competitor
 
     sf = Competitor.objects.get(short_name="SF")
-    client_services.competitor_save(by=org.marketer, competitor=sf, data={"prices_seen": "首重12元"})
-    new = client_services.competitor_save(
-        by=org.station_master, data={"name": "丰网速运", "short_name": "FW"}
-    )
+    client_services.competitor_save(by=org.executive, competitor=sf, data={"prices_seen": "首重12元"})
+    new = client_services.competitor_save(by=org.admin, data={"name": "丰网速运", "short_name": "FW"})
     sf.refresh_from_db()
     assert sf.prices_seen == "首重12元" and new.pk
-    with pytest.raises(PermissionDenied):
-        client_services.competitor_save(by=org.courier, competitor=sf, data={"notes": "x"})
+    # One list for the whole network: no station's people change it.
+    for person in (org.courier, org.marketer, org.station_master, org.kam):
+        with pytest.raises(PermissionDenied):
+            client_services.competitor_save(by=person, competitor=sf, data={"notes": "x"})
+    sf.refresh_from_db()
+    assert sf.notes != "x"
     with pytest.raises(ValidationError):
-        client_services.competitor_save(by=org.marketer, data={"name": "顺丰速运"})  # the name is taken
+        client_services.competitor_save(by=org.executive, data={"name": "顺丰速运"})  # the name is taken
 
 
 def test_a_phone_match_outside_scope_does_not_reveal_the_company(org):

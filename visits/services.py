@@ -77,6 +77,17 @@ def _check_people(by: User, people, client: Client) -> None:
         raise ValidationError({"assignee": _("%(name)s is outside your scope.") % {"name": outside[0]}})
 
 
+def _check_superior(superior: User | None, client: Client) -> None:
+    """A superior joins from the visit's own station, or from headquarters (high-level visits); nobody else,
+    and the answer names nobody."""
+    if superior is None:
+        return
+    if not superior.is_active or not (superior.station_id == client.station_id or superior.role in HQ_ROLES):
+        raise ValidationError(
+            {"superior": _("Choose a superior of this client's station, or of headquarters.")}
+        )
+
+
 def area_managers(client: Client):
     """Who decides whether a superior comes along: the area manager(s) of the client's area, else the master."""
     managers = User.objects.filter(is_active=True, role=Role.AREA_MANAGER, area_id=client.area_id)
@@ -111,7 +122,8 @@ def plan_create(
     require_actor(by, client)
     _check_plan_date(client, planned_for)
     assignee = assignee or by
-    _check_people(by, [assignee, *companions, *([superior] if superior else [])], client)
+    _check_superior(superior, client)
+    _check_people(by, [assignee, *companions], client)
     if from_screening:
         key_points = key_points or client.plan_key_points
         topics = topics or client.plan_topics
@@ -174,6 +186,8 @@ def superior_decide(
     """The area manager approves or declines a request for a superior to come along."""
     if not can_decide_superior(by, plan):
         raise PermissionDenied(_("Only the client's area manager or station master decides this."))
+    if approve:
+        _check_superior(superior, plan.client)
     # Conditional update: of two managers answering at once, only the first decision counts.
     decided = VisitPlan.objects.filter(pk=plan.pk, superior_status=SuperiorStatus.PENDING).update(
         superior_status=SuperiorStatus.APPROVED if approve else SuperiorStatus.DECLINED,

@@ -2,6 +2,11 @@
 read, and the competitors list and per-station screening prices are edited."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import COMPETITOR_EDITORS
 
 from ..models import (
     Client,
@@ -43,7 +48,13 @@ class LeadCompetitorInline(ReadOnlyInline):
 
 class LeadPhotoInline(ReadOnlyInline):
     model = LeadPhoto
-    fields = ["image", "uploaded_by", "uploaded_at"]
+    fields = ["photo", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["photo"]
+
+    @admin.display(description=gettext_lazy("photo"))
+    def photo(self, obj):
+        # Through the page that checks scope: the storage itself is served by nothing.
+        return format_html('<a href="{}">{}</a>', reverse("pipeline:lead_photo", args=[obj.pk]), obj.pk)
 
 
 class LeadEventInline(ReadOnlyInline):
@@ -100,9 +111,20 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(Competitor)
 class CompetitorAdmin(admin.ModelAdmin):
+    """The network's one competitors list: changed by headquarters only, as on the page and the API."""
+
     list_display = ["name", "short_name", "is_active"]
     list_editable = ["is_active"]
     search_fields = ["name", "short_name"]
+
+    def has_add_permission(self, request):
+        return request.user.role in COMPETITOR_EDITORS and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.role in COMPETITOR_EDITORS and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.role in COMPETITOR_EDITORS and super().has_delete_permission(request, obj)
 
 
 @admin.register(ClientMerge)

@@ -140,7 +140,16 @@ class ContractForm(forms.ModelForm):
             "settlement_mode",
             "attachment",
         ]
-        widgets = {"signed_on": DATE, "starts_on": DATE, "ends_on": DATE, "price_terms": SHORT_TEXT}
+        widgets = {
+            "signed_on": DATE,
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "price_terms": SHORT_TEXT,
+            # What the service keeps (config/files.py); the phone offers these first.
+            "attachment": forms.ClearableFileInput(
+                attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png,.webp"}
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

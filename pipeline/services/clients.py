@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Area, User
-from accounts.roles import CLIENT_EDITORS
+from accounts.roles import CLIENT_EDITORS, COMPETITOR_EDITORS
 
 from ..models import Client, ClientCompetitorVolume, ClientContact, ClientMerge, Competitor
 from ..models.loop import Proposal
@@ -283,9 +283,10 @@ COMPETITOR_FIELDS = ("name", "short_name", "products", "prices_seen", "strengths
 
 @transaction.atomic
 def competitor_save(*, by: User, data: dict, competitor: Competitor | None = None) -> Competitor:
-    """Add a competitor to the list or edit its profile (products, prices seen, strengths)."""
-    if not (by.is_authenticated and by.role in CLIENT_EDITORS):
-        raise PermissionDenied(_("Your role may not edit the competitors list."))
+    """Add a competitor to the list or edit its profile (products, prices seen, strengths). The list is shared
+    by every station: headquarters keeps it."""
+    if not (by.is_authenticated and by.role in COMPETITOR_EDITORS):
+        raise PermissionDenied(_("Only headquarters edits the competitors list."))
     competitor = competitor or Competitor()
     for name in COMPETITOR_FIELDS:
         if name in data:

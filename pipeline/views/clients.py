@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Station
 from accounts.permissions import role_required
-from accounts.roles import CLIENT_EDITORS, PRICE_EDITORS
+from accounts.roles import CLIENT_EDITORS, COMPETITOR_EDITORS, PRICE_EDITORS
 from config.web import put_errors, xlsx_response
 
 from ..forms import clients as forms
@@ -310,11 +310,11 @@ def competitor_list(request):
     return render(
         request,
         "pipeline/competitor_list.html",
-        {"competitors": competitors, "can_edit": request.user.role in CLIENT_EDITORS},
+        {"competitors": competitors, "can_edit": request.user.role in COMPETITOR_EDITORS},
     )
 
 
-@role_required(*CLIENT_EDITORS)
+@role_required(*COMPETITOR_EDITORS)
 def competitor_edit(request, pk=None):
     competitor = get_object_or_404(Competitor, pk=pk) if pk else None
     form = forms.CompetitorForm(request.POST or None, instance=competitor)
