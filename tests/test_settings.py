@@ -103,3 +103,20 @@ def test_a_malformed_setting_stops_start_up_naming_the_variable(name, value):
     result = _manage("check", SECRET_KEY=secrets.token_urlsafe(50), **{name: value})
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_file_storage_is_chosen_by_configuration_alone():
+    """FILE_STORAGE=s3 puts both storages on S3 (django-storages) under their own prefixes; a wrong value or a
+    missing bucket stops start-up naming the variable."""
+    key = secrets.token_urlsafe(50)
+    show = "from django.conf import settings as s; print(s.STORAGES['default'], s.STORAGES['private'], sep='\\n')"
+    s3 = _manage("shell", "-c", show, SECRET_KEY=key, FILE_STORAGE="s3", S3_BUCKET="lantou-files")
+    assert s3.returncode == 0, s3.stderr
+    default, private = s3.stdout.strip().splitlines()[-2:]
+    assert "storages.backends.s3.S3Storage" in default and "'location': 'media'" in default
+    assert "'default_acl': 'private'" in default and "'location': 'private'" in private
+    assert "lantou-files" in private
+    bogus = _manage("check", SECRET_KEY=key, FILE_STORAGE="ftp")
+    assert bogus.returncode != 0 and "FILE_STORAGE" in bogus.stderr
+    no_bucket = _manage("check", SECRET_KEY=key, FILE_STORAGE="s3")
+    assert no_bucket.returncode != 0 and "S3_BUCKET" in no_bucket.stderr
