@@ -269,6 +269,7 @@ def test_a_request_body_beyond_the_limit_is_refused_with_413_before_it_is_read(o
     assert response.status_code == 413
     assert "larger than" in response.json()["detail"]
     client.force_login(org.courier)
+    client.cookies["django_language"] = "en"  # pages follow the language switch, not the browser
     again = SimpleUploadedFile("card.png", noise_png(), content_type="image/png")
     page = client.post("/leads/new/", {**lead_data(competitors=[]), "photos": again}, **EN)
     assert page.status_code == 413 and "larger than" in page.content.decode()

@@ -88,6 +88,7 @@ def test_a_tiny_workbook_declaring_a1_xfd2000_is_refused_on_every_door(org, api_
     assert api.status_code == 400
     assert "declares 2,000 rows and 16,384 columns" in api.json()["file"][0]
     client.force_login(org.marketer)
+    client.cookies["django_language"] = "en"  # pages follow the language switch, not the browser
     page = client.post("/imports/", {"kind": "leads", "file": SimpleUploadedFile("bomb.xlsx", data)}, **EN)
     assert "declares 2,000 rows and 16,384 columns" in page.content.decode()
     assert not ImportJob.objects.exists()

@@ -49,7 +49,7 @@ class LeadCompetitorInline(ReadOnlyInline):
 class LeadPhotoInline(ReadOnlyInline):
     model = LeadPhoto
     fields = ["photo", "uploaded_by", "uploaded_at"]
-    readonly_fields = ["photo"]
+    readonly_fields = ["photo", "uploaded_by", "uploaded_at"]
 
     @admin.display(description=gettext_lazy("photo"))
     def photo(self, obj):
