@@ -264,6 +264,9 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_MB", 5 * env_int("UPLOAD_MAX_MB", 5) + 
 # above which an uploaded file waits in a temporary file rather than in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# A lead captured on a phone without signal and sent later keeps its capture moment (and counts on that day) when
+# it reaches the server within this many hours; later, it counts on the day it arrives (docs/offline.md).
+OFFLINE_CAPTURE_WINDOW = timedelta(hours=env_int("OFFLINE_CAPTURE_WINDOW_HOURS", 48))
 
 # --- E-mail -----------------------------------------------------------------------------------------------
 _email_backend = env_str(

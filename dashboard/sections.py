@@ -6,7 +6,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from pipeline.models.loop import Contract
-from quota.models import FlagStatus, QuotaFlag
+from quota.models import CLOSED_FLAG_STATUSES, FlagStatus, QuotaFlag
 from satisfaction.models import Complaint, IndicatorWarning, SurveyResponse
 from satisfaction.models.complaints import UNRESOLVED
 from targets.models import Level
@@ -108,7 +108,7 @@ def satisfaction(clients, period: Period, now) -> dict:
 
 
 def _unresolved_flags():
-    return QuotaFlag.objects.exclude(status=FlagStatus.RESOLVED)
+    return QuotaFlag.objects.exclude(status__in=CLOSED_FLAG_STATUSES)
 
 
 def open_flags(*, station, area) -> list[dict]:

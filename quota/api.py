@@ -18,7 +18,16 @@ from accounts.roles import ASSESSORS, CALENDAR_KEEPERS, FLAG_INVESTIGATORS, LEAV
 
 from . import services
 from .calendar import station_calendar
-from .models import CalendarDay, DailyTally, FlagEvent, FlagStatus, Leave, QuotaFlag, QuotaSettings
+from .models import (
+    CLOSED_FLAG_STATUSES,
+    CalendarDay,
+    DailyTally,
+    FlagEvent,
+    FlagStatus,
+    Leave,
+    QuotaFlag,
+    QuotaSettings,
+)
 
 # --- Serializers --------------------------------------------------------------------------------------------
 
@@ -72,7 +81,7 @@ class QuotaFlagSerializer(serializers.ModelSerializer):
         return _name(obj.person)
 
     def get_status(self, obj) -> Literal["open", "resolved"]:
-        return "resolved" if obj.status == FlagStatus.RESOLVED else "open"
+        return "resolved" if obj.status in CLOSED_FLAG_STATUSES else "open"
 
 
 class QuotaNoteSerializer(serializers.Serializer):
@@ -194,7 +203,7 @@ class FlagFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[("open", "open"), ("resolved", "resolved")],
         method="filter_status",
-        help_text="open: not resolved yet.",
+        help_text="open: not resolved yet; resolved: resolved or withdrawn (see `step`).",
     )
     step = django_filters.ChoiceFilter(field_name="status", choices=FlagStatus.choices)
     missed_from = django_filters.DateFilter(
@@ -210,8 +219,8 @@ class FlagFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == "resolved":
-            return queryset.filter(status=FlagStatus.RESOLVED)
-        return queryset.exclude(status=FlagStatus.RESOLVED)
+            return queryset.filter(status__in=CLOSED_FLAG_STATUSES)
+        return queryset.exclude(status__in=CLOSED_FLAG_STATUSES)
 
 
 class FlagViewSet(viewsets.ReadOnlyModelViewSet):

@@ -412,3 +412,221 @@ def stations_with_settings(stations=None) -> list[Station]:
     for station in stations:
         station._quota_settings_cache = by_station[station.pk]
     return stations
+
+
+# --- A late lead: one person's judged day, judged again -----------------------------------------------------------
+
+
+@dataclass
+class Rejudged:
+    day: datetime.date
+    now_met: bool = False
+    flags_shrunk: list = field(default_factory=list)
+    flags_withdrawn: list = field(default_factory=list)
+    flags_raised: list = field(default_factory=list)
+
+
+def _run_ending(
+    tallies: list[DailyTally], index: int
+) -> tuple[int, datetime.date | None, datetime.date | None]:
+    """The run of misses that ends at tallies[index] (working days, oldest first): (days, first, last)."""
+    if index < 0 or tallies[index].met is not False:
+        return 0, None, None
+    row = tallies[index]
+    return row.miss_streak, row.missed_since, row.day
+
+
+def rejudge_person_day(*, person: User, day: datetime.date, because: Lead | None = None) -> Rejudged | None:
+    """Judge `person`'s `day` again after a lead captured on that day (offline, on the phone) arrived once the day
+    had been evaluated. A missed day the late lead now meets becomes met; the runs of misses after it are
+    counted again; a flag that rested on the day shrinks to what is left of its run (three missed working days
+    or more), or is withdrawn — with the reason in its history and a notice to whoever was told about the flag.
+
+    Runs inside the caller's transaction. Safe to call twice: a day already met changes nothing. None when the
+    day is not a judged working day of the person, or still not met.
+    """
+    station = person.station
+    if station is None:
+        return None
+    # Lock the station's judged days from `day` on, oldest first (the order the evaluation claims them in): an
+    # evaluation of a later day running now finishes first, and the one after waits for this.
+    list(
+        StationDay.objects.select_for_update()
+        .filter(station=station, day__gte=day)
+        .order_by("day")
+        .values_list("pk", flat=True)
+    )
+    tally = (
+        DailyTally.objects.select_for_update()
+        .filter(person=person, day=day, evaluated_at__isnull=False, working_day=True)
+        .first()
+    )
+    if tally is None or tally.met:
+        return None
+    counted = counting_leads(day).filter(collected_by=person).count()
+    if counted < (tally.quota or 0):
+        DailyTally.objects.filter(pk=tally.pk).update(counted_at_evaluation=counted)
+        return None
+    now = timezone.now()
+    result = Rejudged(day=day, now_met=True)
+    # The person's judged working days around the run the day was part of, oldest first.
+    before = (
+        DailyTally.objects.filter(person=person, day__lt=day, working_day=True, evaluated_at__isnull=False)
+        .order_by("-day")
+        .first()
+    )
+    later = list(
+        DailyTally.objects.select_for_update()
+        .filter(person=person, day__gt=day, working_day=True, evaluated_at__isnull=False)
+        .order_by("day")
+    )
+    DailyTally.objects.filter(pk=tally.pk).update(
+        met=True, miss_streak=0, missed_since=None, counted_at_evaluation=counted
+    )
+    StationDay.objects.filter(station=station, day=day, missed__gt=0).update(
+        met=F("met") + 1, missed=F("missed") - 1
+    )
+    # The misses after the day no longer continue the run before it: count them again from the day on.
+    streak, since = 0, None
+    for row in later:
+        if row.met:
+            break  # a met day ends the run; what follows it is unchanged
+        streak, since = streak + 1, since or row.day
+        row.miss_streak, row.missed_since = streak, since
+        DailyTally.objects.filter(pk=row.pk).update(miss_streak=streak, missed_since=since)
+    _rejudge_flags(person, day, before, later, now, because, result)
+    return result
+
+
+def _first_day_reaching(rows: list[DailyTally], first: datetime.date, days: int) -> datetime.date | None:
+    for row in rows:
+        if row.missed_since == first and row.miss_streak == days:
+            return row.day
+    return None
+
+
+def _rejudge_flags(person, day, before, later, now, because, result: Rejudged) -> None:
+    """Shrink or withdraw the flag whose run contained `day`; raise one for a run after it that still has three
+    missed days (a run of seven or more split in two by the day)."""
+    flag = (
+        QuotaFlag.objects.select_for_update()
+        .filter(person=person, first_missed_on__lte=day, last_missed_on__gte=day)
+        .exclude(status=FlagStatus.WITHDRAWN)
+        .first()
+    )
+    if flag is None:
+        return
+    left = (
+        (before.miss_streak, before.missed_since, before.day)
+        if before and before.met is False
+        else (0, None, None)
+    )
+    # The run after the day: from the first later day to the last missed day of the flag's old run.
+    right_rows = [row for row in later if row.day <= flag.last_missed_on and row.met is False]
+    right = (
+        (right_rows[-1].miss_streak, right_rows[-1].missed_since, right_rows[-1].day)
+        if right_rows
+        else (0, None, None)
+    )
+    lead_name = str(person)
+    received = timezone.localtime(because.created_at if because else now, person.station.tz).date()
+    with translation.override(django_settings.LANGUAGE_CODE):
+        reason = gettext(
+            "A lead %(person)s captured on %(day)s without signal reached the server on %(received)s: %(day)s "
+            "is met after all."
+        ) % {"person": lead_name, "day": day, "received": received}
+    keep = left if left[0] >= FLAG_AFTER else right if right[0] >= FLAG_AFTER else None
+    if keep is None:
+        QuotaFlag.objects.filter(pk=flag.pk).update(status=FlagStatus.WITHDRAWN, updated_at=now)
+        kind = FlagEventKind.WITHDRAWN
+        with translation.override(django_settings.LANGUAGE_CODE):
+            outcome = gettext("The flag is withdrawn.")
+        days_missed = flag.days_missed
+        result.flags_withdrawn.append(flag.pk)
+    else:
+        days_missed, first, last = keep
+        # The left part reached three misses before the day, when the flag was raised; the right part on the
+        # day it reaches three now.
+        raised_on = flag.raised_on if keep is left else _first_day_reaching(later, first, FLAG_AFTER)
+        QuotaFlag.objects.filter(pk=flag.pk).update(
+            first_missed_on=first,
+            last_missed_on=last,
+            days_missed=days_missed,
+            raised_on=raised_on or flag.raised_on,
+            updated_at=now,
+        )
+        kind = FlagEventKind.SHRUNK
+        with translation.override(django_settings.LANGUAGE_CODE):
+            outcome = gettext("The flag now covers %(first)s to %(last)s (%(days)s working days).") % {
+                "first": first,
+                "last": last,
+                "days": days_missed,
+            }
+        result.flags_shrunk.append(flag.pk)
+    note = f"{reason} {outcome}"
+    FlagEvent.objects.bulk_create(
+        [FlagEvent(flag=flag, kind=kind, day=day, days_missed=days_missed, note=note, at=now)],
+        ignore_conflicts=True,
+    )
+    _notify_told(flag, flag, day, note)
+    if keep is left and right[0] >= FLAG_AFTER:
+        split_off = _raise_split_off(person, flag, right, later, now, note)
+        _notify_told(flag, split_off, day, note)
+        result.flags_raised.append(split_off.pk)
+
+
+def _notify_told(told_of: QuotaFlag, flag: QuotaFlag, day: datetime.date, message: str) -> None:
+    """Tell everybody who was notified about `told_of` (raised, investigated, …) what became of it (`flag`)."""
+    from accounts.services import notify
+
+    told = (
+        User.objects.filter(
+            pk__in=Notification.objects.filter(dedupe_key__startswith=f"quota_flag:{told_of.pk}:").values(
+                "recipient_id"
+            )
+        )
+        .filter(is_active=True)
+        .order_by("pk")
+    )
+    for recipient in told:
+        notify(
+            recipient=recipient,
+            kind="quota_flag",
+            message=message,
+            link=f"{flag_link_prefix()}{flag.pk}/",
+            dedupe_key=f"quota_flag:{flag.pk}:rejudged:{day.isoformat()}",
+        )
+
+
+def _raise_split_off(person, flag, run, later, now, note) -> QuotaFlag:
+    """The part of a long run after the re-judged day still has three missed days: it becomes a flag of its own,
+    told to the same people."""
+    days_missed, first, last = run
+    new, _created = QuotaFlag.objects.get_or_create(
+        person=person,
+        first_missed_on=first,
+        defaults={
+            "station_id": flag.station_id,
+            "area_id": flag.area_id,
+            "last_missed_on": last,
+            "days_missed": days_missed,
+            "raised_on": _first_day_reaching(later, first, FLAG_AFTER) or last,
+            "status": FlagStatus.OPEN,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    FlagEvent.objects.bulk_create(
+        [
+            FlagEvent(
+                flag=new,
+                kind=FlagEventKind.RAISED,
+                day=new.raised_on,
+                days_missed=days_missed,
+                note=note,
+                at=now,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return new

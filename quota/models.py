@@ -240,6 +240,12 @@ class FlagStatus(models.TextChoices):
     INVESTIGATED = "investigated", pgettext_lazy("flag status", "Investigated")
     ASSESSED = "assessed", pgettext_lazy("flag status", "Assessed")
     RESOLVED = "resolved", pgettext_lazy("flag status", "Resolved")
+    # A lead captured offline arrived late and the run fell below three missed days: the flag no longer stands.
+    WITHDRAWN = "withdrawn", pgettext_lazy("flag status", "Withdrawn")
+
+
+# Flags nobody needs to act on any more.
+CLOSED_FLAG_STATUSES = (FlagStatus.RESOLVED, FlagStatus.WITHDRAWN)
 
 
 class QuotaFlagQuerySet(models.QuerySet):
@@ -314,9 +320,13 @@ class FlagEventKind(models.TextChoices):
     INVESTIGATED = "investigated", pgettext_lazy("flag step", "Investigated")
     ASSESSED = "assessed", pgettext_lazy("flag step", "Assessed")
     RESOLVED = "resolved", pgettext_lazy("flag step", "Resolved")
+    # A day of the run was judged again (a lead captured offline that day arrived late): the run got shorter.
+    SHRUNK = "shrunk", pgettext_lazy("flag step", "Shortened")
+    WITHDRAWN = "withdrawn", pgettext_lazy("flag step", "Withdrawn")
 
 
 SYSTEM_EVENTS = [FlagEventKind.RAISED, FlagEventKind.EXTENDED]
+REJUDGE_EVENTS = [FlagEventKind.SHRUNK, FlagEventKind.WITHDRAWN]
 HUMAN_EVENTS = [FlagEventKind.INVESTIGATED, FlagEventKind.ASSESSED, FlagEventKind.RESOLVED]
 
 
@@ -344,6 +354,10 @@ class FlagEvent(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["flag", "kind"], condition=Q(kind__in=HUMAN_EVENTS), name="flag_event_once_per_step"
+            ),
+            # `day` of these is the day judged again: judging it a second time finds the event and stops.
+            models.UniqueConstraint(
+                fields=["flag", "day"], condition=Q(kind__in=REJUDGE_EVENTS), name="flag_event_once_per_rejudge"
             ),
         ]
 

@@ -18,6 +18,7 @@ from accounts.services import notify
 from .calendar import calendar_entry, settings_for
 from .evaluation import _insert_select, counting_leads, last_evaluated_day, on_duty_people
 from .models import (
+    CLOSED_FLAG_STATUSES,
     CalendarDay,
     DailyTally,
     FlagEvent,
@@ -130,6 +131,8 @@ def flag_resolve(*, flag: QuotaFlag, by: User, note: str) -> QuotaFlag:
     then shows the steps that were skipped."""
     if flag.status == FlagStatus.RESOLVED:
         raise ValidationError(_("This flag is already resolved."))
+    if flag.status == FlagStatus.WITHDRAWN:
+        raise ValidationError(_("This flag was withdrawn: the days it rested on were met after all."))
     return _step(
         flag=flag,
         by=by,
@@ -148,7 +151,7 @@ def actions_for(flag: QuotaFlag, user: User) -> set[str]:
         steps.add("investigate")
     if flag.status == FlagStatus.INVESTIGATED and user.role in ASSESSORS:
         steps.add("assess")
-    if flag.status != FlagStatus.RESOLVED and user.role in ASSESSORS:
+    if flag.status not in CLOSED_FLAG_STATUSES and user.role in ASSESSORS:
         steps.add("resolve")
     return steps
 

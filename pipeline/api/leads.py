@@ -178,6 +178,7 @@ class LeadListSerializer(FlatRowSerializer):
 
     collected_by_name = serializers.SerializerMethodField()
     missing_fields = serializers.SerializerMethodField()
+    sync_delay_seconds = serializers.SerializerMethodField()
 
     class Meta:
         model = Lead
@@ -206,8 +207,16 @@ class LeadListSerializer(FlatRowSerializer):
             "client",
             "missing_fields",
             "created_at",
+            "captured_at",
+            "sync_delay_seconds",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "captured_at": {
+                "help_text": "When the collector's phone captured the lead without signal (it reached the "
+                "server at `created_at`); null for a lead sent as it was captured."
+            }
+        }
 
     def get_collected_by_name(self, obj) -> str:
         username = getattr(obj, "collected_by__username", None)  # a row of the list (LeadViewSet.read_page)
@@ -217,6 +226,12 @@ class LeadListSerializer(FlatRowSerializer):
 
     def get_missing_fields(self, obj) -> list[str]:
         return services.missing_for_acceptance(obj)
+
+    def get_sync_delay_seconds(self, obj) -> int | None:
+        """Seconds between the capture on the phone and the lead reaching the server (offline captures only)."""
+        if obj.captured_at is None:
+            return None
+        return max(int((obj.created_at - obj.captured_at).total_seconds()), 0)
 
 
 class LeadSerializer(LeadListSerializer):
@@ -283,7 +298,9 @@ class LeadInput(serializers.Serializer):
     )
     collected_at = serializers.DateTimeField(
         required=False,
-        help_text="Past only; honoured for administrators and station masters (history import).",
+        help_text="Past only. Administrators and station masters: any past moment (history import). Everybody "
+        "else: the moment the phone captured the lead offline; within OFFLINE_CAPTURE_WINDOW_HOURS (48) of "
+        "its arrival the lead counts on that day, later it counts on the day it arrives; kept as `captured_at`.",
     )
     collected_by = serializers.IntegerField(
         required=False,

@@ -1,5 +1,7 @@
 """Leads: what a courier or marketer collects on the customer-information form (step 1), and its review (step 2)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import Q
@@ -114,6 +116,9 @@ class Lead(models.Model):
     )
     collected_at = models.DateTimeField(_("collected at"))
     collected_on = models.DateField(_("collected on"), help_text=_("The station's local date of collection."))
+    # The moment the collector's phone recorded the lead, when it was captured without signal and sent later from
+    # the phone's queue; `created_at` is when it reached the server. Null for a lead sent as it was captured.
+    captured_at = models.DateTimeField(_("captured on the phone at"), null=True, blank=True)
     # Where the collector worked when collecting: the quota and the dashboards count by these, not by today's org.
     station = models.ForeignKey(
         "accounts.Station", on_delete=models.PROTECT, related_name="leads", db_index=False
@@ -184,6 +189,13 @@ class Lead(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def sync_delay(self):
+        """How long a lead captured offline waited on the phone before it reached the server (None otherwise)."""
+        if self.captured_at is None or self.created_at is None:
+            return None
+        return max(self.created_at - self.captured_at, timedelta(0))
 
 
 class LeadContact(models.Model):

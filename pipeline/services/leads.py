@@ -104,6 +104,36 @@ def collector_and_time(*, by: User, collected_by: User | None, collected_at: dat
     return collector, when
 
 
+def captured_offline(*, collector: User, captured_at: datetime | None, now: datetime | None = None):
+    """When a lead captured on the collector's phone without signal counts: (collected_at, captured_at).
+
+    The phone's own capture moment is honoured when the lead arrives within settings.OFFLINE_CAPTURE_WINDOW of
+    it, so the lead counts on the day it was captured; a lead that waited longer counts when it arrives (its
+    capture moment is still kept, for the reviewer). A moment in the future (beyond the usual clock skew) is
+    refused: the phone's clock is wrong, and the day the lead counts on would be a guess.
+    """
+    now = now or timezone.now()
+    if captured_at is None:
+        return now, None
+    if timezone.is_naive(captured_at):
+        captured_at = timezone.make_aware(captured_at, collector.station.tz if collector.station_id else None)
+    if captured_at > now + CLOCK_SKEW:
+        raise ValidationError(
+            {
+                "collected_at": [
+                    _(
+                        "The capture time lies in the future: check the phone's date and time, then send the "
+                        "lead again."
+                    )
+                ]
+            }
+        )
+    captured_at = min(captured_at, now)
+    if now - captured_at > settings.OFFLINE_CAPTURE_WINDOW:
+        return now, captured_at
+    return captured_at, captured_at
+
+
 def _lead_phones(lead_fields: dict, contacts: list[dict]) -> list[str]:
     phones = [lead_fields.get("phone_normalized", "")]
     for c in contacts:
@@ -162,7 +192,7 @@ def lead_submit(
             return existing, False
 
     errors = {}
-    fields = contacts = competitors = None
+    fields = contacts = competitors = captured_at = None
     for part in ("fields", "contacts", "competitors", "photos", "who"):
         try:
             if part == "fields":
@@ -174,9 +204,12 @@ def lead_submit(
             elif part == "photos":
                 photos = clean_photos(photos)
             else:
+                offline = collected_at is not None and by.role not in HISTORY_IMPORTERS
                 collector, when = collector_and_time(
-                    by=by, collected_by=collected_by, collected_at=collected_at
+                    by=by, collected_by=collected_by, collected_at=None if offline else collected_at
                 )
+                if offline:
+                    when, captured_at = captured_offline(collector=collector, captured_at=collected_at)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
@@ -197,6 +230,7 @@ def lead_submit(
         created_by=by,
         duplicate_of=duplicate,
         idempotency_key=idempotency_key,
+        captured_at=captured_at,
     )
     try:
         with transaction.atomic():
@@ -207,6 +241,11 @@ def lead_submit(
             _write_lead_children(lead, contacts=contacts, competitors=competitors, photos=photos, by=by)
             LeadEvent.objects.create(lead=lead, action=LeadAction.SUBMITTED, by=by, at=timezone.now())
             record_leads([lead])
+            if captured_at is not None:
+                # It may arrive after its day was judged: that day is judged again for the collector.
+                from quota.evaluation import rejudge_person_day
+
+                rejudge_person_day(person=collector, day=lead.collected_on, because=lead)
     except IntegrityError:
         # Two requests with one key raced; the other one's lead is the answer.
         existing = Lead.objects.filter(created_by=by, idempotency_key=idempotency_key).first()
