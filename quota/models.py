@@ -357,7 +357,9 @@ class FlagEvent(models.Model):
             ),
             # `day` of these is the day judged again: judging it a second time finds the event and stops.
             models.UniqueConstraint(
-                fields=["flag", "day"], condition=Q(kind__in=REJUDGE_EVENTS), name="flag_event_once_per_rejudge"
+                fields=["flag", "day"],
+                condition=Q(kind__in=REJUDGE_EVENTS),
+                name="flag_event_once_per_rejudge",
             ),
         ]
 

@@ -110,7 +110,9 @@ def _judged(org, pattern: str):
     for i, char in enumerate(pattern):
         if char == "+":
             collect(org.courier, MONDAY + datetime.timedelta(days=i))
-    evaluate_station_through(station=org.station_a, through=MONDAY + datetime.timedelta(days=len(pattern) - 1))
+    evaluate_station_through(
+        station=org.station_a, through=MONDAY + datetime.timedelta(days=len(pattern) - 1)
+    )
 
 
 def _flags(org):
@@ -166,7 +168,11 @@ def test_the_runs_after_the_day_are_counted_again(org):
 def test_the_flag_keeps_the_reason_in_its_history_and_those_told_hear_of_it_once(org):
     _judged(org, "...")
     flag = QuotaFlag.objects.get(person=org.courier)
-    told = set(Notification.objects.filter(kind="quota_flag").values_list("recipient", flat=True))
+    told = set(
+        Notification.objects.filter(dedupe_key__startswith=f"quota_flag:{flag.pk}:").values_list(
+            "recipient", flat=True
+        )
+    )
     assert org.manager.pk in told
 
     lead = _late_lead(org, day("2026-03-03"))
@@ -176,7 +182,7 @@ def test_the_flag_keeps_the_reason_in_its_history_and_those_told_hear_of_it_once
     event = FlagEvent.objects.get(flag=flag, kind="withdrawn")
     assert event.day == day("2026-03-03")
     assert "2026-03-03" in event.note and "撤销" in event.note
-    notices = Notification.objects.filter(dedupe_key__contains=":rejudged:")
+    notices = Notification.objects.filter(dedupe_key__startswith=f"quota_flag:{flag.pk}:rejudged:")
     assert set(notices.values_list("recipient", flat=True)) == told
     assert notices.count() == len(told)
     assert FlagEvent.objects.filter(flag=flag).count() == 2  # raised, withdrawn
@@ -188,8 +194,15 @@ def test_a_withdrawn_flag_is_no_longer_open_in_the_api_and_takes_no_further_step
     flag = QuotaFlag.objects.get(person=org.courier)
     body = api_as(org.station_master).get(f"/api/v1/flags/{flag.pk}/").json()
     assert (body["status"], body["step"]) == ("resolved", "withdrawn")
-    assert api_as(org.station_master).get(f"/api/v1/flags/?status=open&person={org.courier.pk}").json()["results"] == []
-    refused = api_as(org.station_master).post(f"/api/v1/flags/{flag.pk}/resolve/", {"note": "ok"}, format="json")
+    assert (
+        api_as(org.station_master)
+        .get(f"/api/v1/flags/?status=open&person={org.courier.pk}")
+        .json()["results"]
+        == []
+    )
+    refused = api_as(org.station_master).post(
+        f"/api/v1/flags/{flag.pk}/resolve/", {"note": "ok"}, format="json"
+    )
     assert refused.status_code == 400
 
 
