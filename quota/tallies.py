@@ -30,6 +30,14 @@ def record_leads(leads) -> None:
         DailyTally.objects.filter(person_id=person_id, day=day).update(
             leads=F("leads") + n, counted=F("counted") + n
         )
+    late = [lead for lead in leads if getattr(lead, "captured_at", None) is not None]
+    if late:
+        # Captured on a phone without signal and sent later: the day it counts on may have been judged already,
+        # and is judged again for its collector (docs/offline.md).
+        from .evaluation import rejudge_person_day
+
+        for lead in late:
+            rejudge_person_day(person=lead.collected_by, day=lead.collected_on, because=lead)
 
 
 def record_uncounted(lead) -> None:

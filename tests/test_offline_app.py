@@ -21,7 +21,11 @@ def test_the_manifest_makes_the_capture_page_an_app_in_chinese(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/manifest+json")
     manifest = json.loads(response.content)
-    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == ("/leads/new/", "/", "standalone")
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == (
+        "/leads/new/",
+        "/",
+        "standalone",
+    )
     assert manifest["name"] == "揽投线索采集"
     assert {s["url"] for s in manifest["shortcuts"]} == {"/leads/new/", "/leads/", "/quota/"}
     for icon in manifest["icons"]:

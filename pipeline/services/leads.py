@@ -241,11 +241,6 @@ def lead_submit(
             _write_lead_children(lead, contacts=contacts, competitors=competitors, photos=photos, by=by)
             LeadEvent.objects.create(lead=lead, action=LeadAction.SUBMITTED, by=by, at=timezone.now())
             record_leads([lead])
-            if captured_at is not None:
-                # It may arrive after its day was judged: that day is judged again for the collector.
-                from quota.evaluation import rejudge_person_day
-
-                rejudge_person_day(person=collector, day=lead.collected_on, because=lead)
     except IntegrityError:
         # Two requests with one key raced; the other one's lead is the answer.
         existing = Lead.objects.filter(created_by=by, idempotency_key=idempotency_key).first()
