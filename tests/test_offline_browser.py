@@ -1,10 +1,12 @@
 """The capture app in Chromium on a 375 px phone, in Chinese: leads captured with no network are kept on the phone,
 survive a reload, and reach the server exactly once when the network returns — also when the sync is cut halfway
 or two tabs send at once; a refused lead stays with the server's message; a lead of yesterday synced after the
-nightly evaluation turns yesterday's miss into met."""
+nightly evaluation turns yesterday's miss into met; and with signal, the card photo fills the form."""
 
 import datetime
+import json
 import time
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -233,3 +235,20 @@ def test_a_lead_captured_yesterday_offline_and_synced_after_the_nightly_evaluati
     assert (lead.collected_on, lead.captured_at) == (yesterday, captured)
     tally = DailyTally.objects.get(person=org.courier, day=yesterday)
     assert (tally.met, tally.miss_streak) == (True, 0)
+
+
+def test_the_card_photo_fills_the_empty_fields_for_the_courier_to_check(org, browser_page):
+    card = Path(__file__).resolve().parent / "fixtures" / "cards" / "card-01.jpg"
+    truth = json.loads((card.parent / "truth.json").read_text())["card-01.jpg"]
+    page = browser_page(org.courier, phone=True)
+    page.goto("/leads/new/")
+    page.fill("#id_contact_name", "已经填写的人")  # typed already: left alone
+    page.set_input_files("input[name=photos]", str(card))
+    page.wait_for_selector("#card-reading:has-text('已根据名片填写')", timeout=60_000)
+
+    assert page.input_value("#id_company_name") == truth["company_name"]
+    assert page.input_value("#id_contact_name") == "已经填写的人"
+    assert page.input_value("#id_contact_phone").replace(" ", "") == truth["phones"][0]["number"].removeprefix("+86")
+    assert page.locator(".field.from-card #id_company_name").count() == 1
+    page.fill("#id_company_name", truth["company_name"] + "（总部）")  # the courier corrects
+    assert page.locator(".field.from-card #id_company_name").count() == 0

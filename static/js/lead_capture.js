@@ -64,7 +64,62 @@
         img.alt = f.name; img.src = URL.createObjectURL(f);
         preview.appendChild(img);
       });
+      readCard(photos.files[0]);
     });
+  }
+
+  // The card photo fills the form (POST /api/v1/leads/read-card/): empty fields take what the card says and are
+  // highlighted for the courier to check; what was typed already is left alone. Online only: without signal the
+  // photo is kept with the lead and the courier types the details.
+  var reading = document.getElementById("card-reading");
+  var FROM_CARD = { company_name: "company_name", contact_name: "contact_name", contact_title: "contact_title",
+                    address: "address" };
+
+  function say(key) { reading.textContent = reading.dataset[key]; reading.hidden = false; }
+
+  function suggest(name, value) {
+    var input = form.querySelector("[name=" + name + "]");
+    if (!input || !value || input.value.trim()) { return false; }
+    input.value = value;
+    var field = input.closest(".field");
+    if (field) { field.classList.add("from-card"); }
+    input.addEventListener("input", function () { if (field) { field.classList.remove("from-card"); } }, { once: true });
+    return true;
+  }
+
+  // A lead captured without signal kept its photo: on its page the stored photo is read once there is signal.
+  var stored = form.querySelector("[data-read-stored]");
+  if (stored) {
+    stored.addEventListener("click", function () {
+      fetch(stored.dataset.readStored, { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.blob(); })
+        .then(function (blob) { readCard(new File([blob], "card.jpg", { type: blob.type || "image/jpeg" })); })
+        .catch(function () { say(navigator.onLine ? "failed" : "offline"); });
+    });
+  }
+
+  function readCard(file) {
+    if (!reading || !file || !/^image\//.test(file.type)) { return; }
+    if (!navigator.onLine) { say("offline"); return; }
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var data = new FormData();
+    data.append("photo", file, file.name);
+    say("reading");
+    fetch(reading.dataset.url, {
+      method: "POST", credentials: "same-origin", body: data,
+      headers: { "Accept": "application/json", "X-CSRFToken": token ? token.value : "" },
+    }).then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (card) {
+        var filled = 0;
+        Object.keys(FROM_CARD).forEach(function (key) {
+          if (card[key] && suggest(FROM_CARD[key], card[key].value)) { filled += 1; }
+        });
+        var phone = (card.phones || [])[0];
+        if (phone && suggest("contact_phone", phone.display || phone.value)) { filled += 1; lookup(); }
+        if (card.company_name && filled) { lookup(); }
+        say(filled ? "read" : "nothing");
+      })
+      .catch(function () { say(navigator.onLine ? "failed" : "offline"); });
   }
   if (name.value || phone.value) { lookup(); }
 })();

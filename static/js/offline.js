@@ -163,6 +163,10 @@
           return;
         }
         if (mine && mine.state === "refused") { Q.get(own).then(correct); return; }
+        if (own && !mine && !outcome.stopped) {
+          // Another tab or the worker sent it first.
+          Q.get(own).then(function (record) { if (!record) { announce(text("sentOne", 1)); } });
+        }
         if (outcome.sent) { announce(text(outcome.sent === 1 ? "sentOne" : "sentMany", outcome.sent)); }
         if (outcome.stopped === "network") { askForBackgroundSync(); }
         if (own && outcome.stopped) { announce(text("kept")); }
@@ -208,6 +212,9 @@
   function clearErrors() {
     form.querySelectorAll("[data-offline-error]").forEach(function (el) { el.remove(); });
     form.querySelectorAll(".field.has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    form.querySelectorAll(".field.from-card").forEach(function (el) { el.classList.remove("from-card"); });
+    var reading = document.getElementById("card-reading");
+    if (reading) { reading.hidden = true; }
     var box = document.getElementById("offline-form-errors");
     if (box) { box.hidden = true; box.textContent = ""; }
     var kept = document.getElementById("offline-photo-kept");
