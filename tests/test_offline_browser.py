@@ -248,7 +248,9 @@ def test_the_card_photo_fills_the_empty_fields_for_the_courier_to_check(org, bro
 
     assert page.input_value("#id_company_name") == truth["company_name"]
     assert page.input_value("#id_contact_name") == "已经填写的人"
-    assert page.input_value("#id_contact_phone").replace(" ", "") == truth["phones"][0]["number"].removeprefix("+86")
+    assert page.input_value("#id_contact_phone").replace(" ", "") == truth["phones"][0][
+        "number"
+    ].removeprefix("+86")
     assert page.locator(".field.from-card #id_company_name").count() == 1
     page.fill("#id_company_name", truth["company_name"] + "（总部）")  # the courier corrects
     assert page.locator(".field.from-card #id_company_name").count() == 0
