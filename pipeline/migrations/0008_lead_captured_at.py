@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pipeline', '0006_proposal_sent_at'),
+        ('pipeline', '0007_private_files'),
     ]
 
     operations = [
