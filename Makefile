@@ -31,14 +31,13 @@ install: $(VENV)/.installed
 
 run: export DEBUG = 1
 run: export SECRET_KEY ?= $(shell cat .run/secret_key 2>/dev/null)
+# Links in e-mails (survey invitations) point at this server unless SITE_URL says otherwise.
+run: export SITE_URL ?= http://localhost:$(PORT)
 run: install .run/secret_key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --scale small
 	@echo "Lantou is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, the worker and beat)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
-	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=.run/celerybeat-schedule & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) bin/serve --host $(HOST) --port $(PORT) --schedule .run/celerybeat-schedule
 
 test: install
 	$(VENV)/bin/ruff check .

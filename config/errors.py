@@ -75,3 +75,26 @@ def server_error(request):
     # The page needs nothing that could fail again: no context processors, no database.
     html = loader.get_template("500.html").render({"request_id": request_id})
     return HttpResponseServerError(html)
+
+
+class ProductErrorPagesMiddleware:
+    """With DEBUG on (`make run`), Django answers an unknown address or an uncaught exception with its English
+    technical page; this shows the product's own pages instead, in the user's language, as production does.
+    `DEBUG_TECHNICAL_PAGES=1` asks for Django's pages again. The exception is logged either way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not settings.DEBUG
+            or settings.DEBUG_TECHNICAL_PAGES
+            or response.status_code not in (404, 500)
+            or _wants_json(request)
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        if response.status_code == 404:
+            return page_not_found(request, None)
+        return server_error(request)

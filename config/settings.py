@@ -13,11 +13,12 @@ from django.utils.csp import CSP
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-RUN_DIR = (
-    BASE_DIR / ".run"
-)  # local state of the embedded defaults: SQLite file, broker folders, beat schedule
+# Local state of the embedded defaults: SQLite file, broker folders, beat schedule.
+RUN_DIR = Path(env_str("RUN_DIR", str(BASE_DIR / ".run")))
 
 DEBUG = env_bool("DEBUG", False)
+# With DEBUG, Django's technical 404 and 500 pages instead of the product's (config/errors.py).
+DEBUG_TECHNICAL_PAGES = env_bool("DEBUG_TECHNICAL_PAGES", False)
 # No default, not even for development: a key written in the code would sign sessions wherever it was forgotten.
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.errors.ProductErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

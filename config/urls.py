@@ -1,11 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
 from config.throttling import rate_limited
+
+
+class FaviconRedirect(RedirectView):
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        # At request time: the hashed name comes from collectstatic's manifest, absent when the URLconf loads.
+        return static_url("favicon.svg")
+
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -28,6 +39,8 @@ urlpatterns = [
         "api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"
     ),
     path("", accounts_views.home, name="home"),
+    # Browsers ask for /favicon.ico wherever a page names no icon (a PDF, an image, the API's JSON).
+    path("favicon.ico", FaviconRedirect.as_view()),
     # Each reset request sends an e-mail: limited per address.
     path(
         "accounts/password_reset/",

@@ -273,7 +273,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         sent = surveys.campaign_send_now(by=request.user, campaign=campaign, now=_now())
         links = selectors.campaign_links(request.user, campaign, now=_now())
         links = links.filter(round_on=sent[0].round_on) if sent else links.none()
-        return Response(s.InvitationSerializer(links, many=True).data)
+        return Response(s.InvitationSerializer(links, many=True, context={"request": request}).data)
 
     @extend_schema(request=None, responses=s.CampaignSerializer)
     @action(detail=True, methods=["post"])
@@ -298,7 +298,9 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             request.user, self.get_object(), now=_now(), pending=_pending(request)
         )
         page = self.paginate_queryset(links)
-        return self.get_paginated_response(s.InvitationSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.InvitationSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 _SEGMENT_PARAMETERS = [

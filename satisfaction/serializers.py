@@ -302,7 +302,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         ]
 
     def get_link(self, obj) -> str:
-        return invitation_link(obj)
+        return invitation_link(obj, request=self.context.get("request"))
 
     def get_answered(self, obj) -> bool:
         if hasattr(obj, "answered"):  # annotated by `selectors.campaign_links`

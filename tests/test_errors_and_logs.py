@@ -133,3 +133,39 @@ def test_an_unknown_log_format_stops_start_up_naming_the_variable():
     result = _django("", LOG_FORMAT="xml")
     assert result.returncode != 0
     assert "LOG_FORMAT='xml'" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("technical", [False, True], ids=["product pages", "asked for Django's"])
+def test_with_debug_on_a_404_and_a_500_are_the_product_pages_in_chinese(
+    org, failing_dashboard, settings, technical
+):
+    settings.DEBUG = True  # as under make run
+    settings.DEBUG_TECHNICAL_PAGES = technical
+    client = Client(raise_request_exception=False)
+    client.force_login(org.station_master)
+
+    missing = client.get("/no-such-page/")
+    broken = client.get(f"/dashboard/stations/{org.station_a.pk}/")
+
+    assert (missing.status_code, broken.status_code) == (404, 500)
+    if technical:
+        assert "Using the URLconf defined in" in missing.content.decode()
+        assert "figures exploded" in broken.content.decode()
+    else:
+        assert "该页面不存在" in missing.content.decode()
+        assert "URLconf" not in missing.content.decode()
+        assert "服务器错误" in broken.content.decode()
+        assert "figures exploded" not in broken.content.decode()
+        assert broken["X-Request-ID"] in broken.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_name_a_favicon_and_favicon_ico_leads_to_it(client):
+    login = client.get("/accounts/login/")
+    assert 'rel="icon" href="/static/favicon.svg"' in login.content.decode()
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("favicon.svg")

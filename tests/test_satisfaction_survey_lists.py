@@ -164,3 +164,21 @@ def test_a_station_sees_its_own_totals_of_a_company_wide_campaign(org, client, q
     assert '<p class="stat" id="answered">2 / 6</p>' in page and _rows(page, "link-list") == 6
     listed = client.get("/surveys/").content.decode()
     assert "2 / 6" in listed and customers[2].name not in page
+
+
+def test_survey_links_on_the_page_and_the_api_use_the_host_they_were_asked_on(
+    org, client, questionnaire, customers, settings
+):
+    # Given a server on port 8137 while SITE_URL (for e-mails) still names another address
+    settings.SITE_URL = "http://localhost:8000"
+    campaign = campaign_with_links(questionnaire, org.executive, customers, now=NOW, links=1)
+    token = Invitation.objects.get(campaign=campaign).token
+    client.force_login(org.executive)
+    # Then the links people copy from the page or read from the API lead to the server they are using
+    page = client.get(f"/surveys/campaigns/{campaign.pk}/", HTTP_HOST="127.0.0.1:8137").content.decode()
+    api = client.get(
+        f"/api/v1/survey-campaigns/{campaign.pk}/invitations/", HTTP_HOST="127.0.0.1:8137"
+    ).json()
+    assert f"http://127.0.0.1:8137/s/{token}/" in page
+    assert api["results"][0]["link"] == f"http://127.0.0.1:8137/s/{token}/"
+    assert "localhost:8000" not in page

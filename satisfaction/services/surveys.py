@@ -776,8 +776,12 @@ def questionnaires_for_campaign(user: User):
     return Questionnaire.objects.visible_to(user).filter(status=QuestionnaireStatus.APPROVED)
 
 
-def invitation_link(invitation: Invitation, *, absolute: bool = True) -> str:
+def invitation_link(invitation: Invitation, *, absolute: bool = True, request=None) -> str:
+    """The customer's link: on the host the request came to when there is one (a page, the API), else `SITE_URL`
+    (e-mails sent by the worker, which has no request)."""
     from django.urls import reverse
 
     path = reverse("satisfaction:survey", args=[invitation.token])
+    if request is not None:
+        return request.build_absolute_uri(path)
     return f"{settings.SITE_URL}{path}" if absolute else path

@@ -253,7 +253,7 @@ def campaign_detail(request, pk):
         {
             "campaign": campaign,
             "page": page,
-            "rows": [{"invitation": i, "link": services.invitation_link(i)} for i in page],
+            "rows": [{"invitation": i, "link": services.invitation_link(i, request=request)} for i in page],
             "expired": campaign.invitation_count - campaign.response_count - campaign.waiting_count,
             "pending": pending,
             "query": _query_without_page(request),
