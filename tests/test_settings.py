@@ -94,8 +94,8 @@ def _make_run_dry(**variables) -> str:
 
 
 def test_make_run_serves_this_machine_only_unless_a_host_is_given():
-    assert "runserver 127.0.0.1:8000" in _make_run_dry()
-    assert "runserver 0.0.0.0:8000" in _make_run_dry(HOST="0.0.0.0")
+    assert "bin/serve --host 127.0.0.1 --port 8000" in _make_run_dry()
+    assert "bin/serve --host 0.0.0.0 --port 8000" in _make_run_dry(HOST="0.0.0.0")
 
 
 @pytest.mark.parametrize(("name", "value"), [("DEBUG", "perhaps"), ("EMAIL_PORT", "twenty-five")])
