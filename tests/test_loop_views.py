@@ -343,3 +343,16 @@ def test_client_page_shows_the_satisfaction_block(org, client):
     client.force_login(org.kam)
     page = client.get(f"/clients/{record.pk}/").content.decode()
     assert 'id="satisfaction-client-card"' in page
+
+
+def test_kanban_cards_carry_expected_revenue_and_columns_their_totals(org, client):
+    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="甲", expected_revenue=13856)
+    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="乙", expected_revenue=144)
+    LoopClientFactory(area=org.b1, owner=org.kam_b, stage=Stage.SURVEY, name="外站", expected_revenue=99999)
+    client.force_login(org.kam)
+    response = client.get("/kanban/")
+    survey = next(col for col in response.context["board"] if col["stage"] == Stage.SURVEY)
+    assert (survey["count"], survey["revenue"]) == (2, 14000)
+    page = response.content.decode()
+    assert "¥<span data-total>14000</span>/月" in page
+    assert 'data-revenue="13856"' in page and "¥13856/月" in page

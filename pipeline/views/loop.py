@@ -7,12 +7,13 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, OuterRef, Subquery, Window
+from django.db.models import Count, F, OuterRef, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -453,7 +454,14 @@ def _filtered_clients(request):
 @role_required(*LOOP_ROLES)
 def kanban(request):
     clients, filters = _filtered_clients(request)
-    counts = dict(clients.order_by().values_list("stage").annotate(n=Count("pk")))
+    # Each column's count and its clients' expected monthly revenue, in one query.
+    totals = {
+        stage: (n, revenue or 0)
+        for stage, n, revenue in clients.order_by()
+        .values_list("stage")
+        .annotate(n=Count("pk"), revenue=Sum("expected_revenue"))
+    }
+    counts = {stage: n for stage, (n, _revenue) in totals.items()}
     last_drop = (
         StageChange.objects.filter(client=OuterRef("pk"), to_stage=Stage.DROPPED)
         .order_by("-at", "-pk")
@@ -469,7 +477,16 @@ def kanban(request):
             left_from=Subquery(last_drop),
         )
         .filter(row__lte=KANBAN_CARDS_PER_COLUMN)
-        .only("pk", "name", "stage", "stage_entered_at", "tier", "owner__username", "owner__display_name")
+        .only(
+            "pk",
+            "name",
+            "stage",
+            "stage_entered_at",
+            "tier",
+            "expected_revenue",
+            "owner__username",
+            "owner__display_name",
+        )
     )
     columns = {stage: [] for stage in [*LOOP, Stage.DROPPED]}
     now = timezone.now()
@@ -482,6 +499,7 @@ def kanban(request):
             "label": Stage(stage).label,
             "cards": cards_,
             "count": counts.get(stage, 0),
+            "revenue": totals.get(stage, (0, 0))[1],
             "more": counts.get(stage, 0) - len(cards_),
             "index": LOOP.index(stage) if stage in LOOP else -1,
         }
@@ -496,6 +514,8 @@ def kanban(request):
             "loop": list(LOOP),
             "drop_reasons": DropReason.choices,
             "total": sum(counts.values()),
+            # The totals kanban.js recomputes after a move are written as floatformat:"0g" writes them.
+            "thousands": get_format("THOUSAND_SEPARATOR"),
             **filters,
         },
     )

@@ -65,9 +65,32 @@
     return board.querySelector('.kanban-col[data-stage="' + stage + '"]');
   }
 
-  function bump(stage, delta) {
+  function bump(stage, delta, revenue) {
     var badge = column(stage).querySelector("[data-count]");
     badge.textContent = String(parseInt(badge.textContent, 10) + delta);
+    var total = column(stage).querySelector("[data-total]");
+    var before = parseInt(total.textContent.replace(/\D/g, ""), 10) || 0;
+    total.textContent = String(before + delta * revenue).replace(/\B(?=(\d{3})+(?!\d))/g, board.dataset.thousands);
+  }
+
+  // A refused move says why on the card itself, where the eye is, until the card is moved again.
+  function refuse(card, text) {
+    var note = card.querySelector(".kanban-refusal");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "kanban-refusal";
+      note.setAttribute("role", "alert");
+      card.appendChild(note);
+    }
+    note.textContent = text;
+    card.classList.add("refused");
+    card.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function clearRefusal(card) {
+    var note = card.querySelector(".kanban-refusal");
+    if (note) note.remove();
+    card.classList.remove("refused");
   }
 
   function askReason(from, to) {
@@ -117,6 +140,7 @@
     extra.then(function (given) {
       if (!given) return;
       // Show the card where it is going at once; put it back if the server refuses.
+      clearRefusal(card);
       column(to).querySelector(".kanban-cards").prepend(card);
       card.classList.add("pending");
       var url = board.dataset.transitionUrl.replace("/0/", "/" + card.dataset.id + "/");
@@ -136,24 +160,35 @@
           if (result.ok) {
             if (to === "dropped") card.dataset.reopen = from;
             card.dataset.stage = result.body.stage;
-            bump(from, -1);
-            bump(result.body.stage, 1);
+            var revenue = parseInt(card.dataset.revenue, 10) || 0;
+            bump(from, -1, revenue);
+            bump(result.body.stage, 1, revenue);
             fillSelect(card);
             say(board.dataset.msgMoved.replace("{stage}", labels[result.body.stage]), false);
           } else {
             home.parent.insertBefore(card, home.next);
-            card.classList.add("refused");
-            setTimeout(function () { card.classList.remove("refused"); }, 2500);
+            refuse(card, board.dataset.msgRefused + " " + errorText(result.body));
             say(board.dataset.msgRefused + " " + errorText(result.body), true);
           }
         })
         .catch(function () {
           card.classList.remove("pending");
           home.parent.insertBefore(card, home.next);
+          refuse(card, board.dataset.msgError);
           say(board.dataset.msgError, true);
         });
     });
   }
+
+  // On a desk the board takes the rest of the window, so that the page does not scroll and every column shows.
+  var desk = window.matchMedia("(min-width: 768px)");
+  function fit() {
+    board.style.height = desk.matches
+      ? Math.max(288, window.innerHeight - board.getBoundingClientRect().top - window.scrollY - 32) + "px"
+      : "";
+  }
+  fit();
+  window.addEventListener("resize", fit);
 
   board.querySelectorAll(".kanban-card").forEach(function (card) {
     fillSelect(card);
