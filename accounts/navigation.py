@@ -53,3 +53,40 @@ def menu_for(user, current_path: str = "") -> list[dict]:
         active = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"name": name, "url": url, "label": label, "active": active})
     return items
+
+
+# The phone's bottom tab bar: each role's most used pages (entries of MENU, so each keeps its roles), two on each
+# side of the capture button for those who collect leads.
+CAPTURE = "pipeline:lead_capture"
+TABS = {
+    R.COURIER: ["home", "pipeline:lead_list", "quota:mine", "agenda:list"],
+    R.AREA_MARKETER: ["home", "pipeline:review_queue", "pipeline:lead_list", "agenda:list"],
+    R.AREA_MANAGER: ["home", "dashboard:station", "quota:flags", "pipeline:lead_list"],
+    R.STATION_MASTER: ["home", "dashboard:station", "pipeline:review_queue", "quota:flags"],
+    R.KEY_ACCOUNT_MANAGER: ["home", "pipeline:client_list", "visits:calendar", "agenda:list"],
+    R.EXECUTIVE: ["home", "dashboard:station", "pipeline:client_list", "satisfaction:complaint_list"],
+    R.ADMIN: ["home", "dashboard:station", "pipeline:lead_list", "accounts:people"],
+}
+ICONS = {
+    "home": "home",
+    "pipeline:lead_list": "list",
+    "pipeline:review_queue": "check",
+    "pipeline:client_list": "people",
+    "dashboard:station": "chart",
+    "quota:mine": "target",
+    "quota:flags": "flag",
+    "visits:calendar": "calendar",
+    "agenda:list": "tasks",
+    "satisfaction:complaint_list": "alert",
+    "accounts:people": "people",
+}
+
+
+def tabs_for(user, items: list[dict]) -> dict:
+    """The tab bar from the user's menu `items`: {"left": [...], "capture": item or None, "right": [...]}."""
+    by_name = {item["name"]: item for item in items}
+    tabs = [
+        {**by_name[name], "icon": ICONS.get(name, "")} for name in TABS.get(user.role, []) if name in by_name
+    ]
+    half = (len(tabs) + 1) // 2
+    return {"left": tabs[:half], "capture": by_name.get(CAPTURE), "right": tabs[half:]}

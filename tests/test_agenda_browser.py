@@ -59,7 +59,8 @@ def test_a_key_account_manager_clears_the_day_on_a_phone(org, browser_page):
 
     # A longer snooze from the menu, in English.
     other = make_task(org.kam, today, title="整理名片")
-    page.locator(".lang-switch button[value=en]").click()
+    page.click("#user-menu > summary")
+    page.locator("#user-menu button[value=en]").click()
     page.wait_for_load_state()
     assert "My day" in page.locator("#my-day").inner_text()
     page.locator(f"#task-{other.pk} .task-more summary").click()

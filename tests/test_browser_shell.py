@@ -29,7 +29,8 @@ def test_station_master_on_desktop_manages_people_and_switches_language(org, bro
     assert (
         page.get_by_role("link", name="courier_b").count() == 0
     )  # another station's people stay out of sight
-    page.click("button[name=language][value=en]")
+    page.click("#user-menu > summary")
+    page.click("#user-menu button[name=language][value=en]")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "People"
 

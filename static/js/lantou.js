@@ -8,6 +8,10 @@
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
   }
+  // Forms a phone keeps folded so that figures come first (a period's dates) are open on a desk.
+  if (window.matchMedia("(min-width: 768px)").matches) {
+    document.querySelectorAll("details[data-open-on-desk]").forEach(function (d) { d.open = true; });
+  }
   // Buttons that print the page, and buttons that copy a link (inline handlers would break the CSP).
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
