@@ -12,6 +12,7 @@ urlpatterns = [
     path("leads/new/", leads.lead_capture, name="lead_capture"),
     path("leads/lookup/", leads.lead_lookup, name="lead_lookup"),
     path("leads/review/", leads.review_queue, name="review_queue"),
+    path("leads/review/bulk/", leads.review_bulk, name="review_bulk"),
     path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/photos/", leads.lead_photo_add, name="lead_photo_add"),

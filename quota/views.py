@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -193,6 +194,13 @@ def _station_for(request) -> Station | None:
     return stations.first() if request.user.station_id else None
 
 
+def _day_param(request) -> datetime.date | None:
+    try:
+        return parse_date(request.GET.get("day") or "")
+    except ValueError:  # well formed, but no such day (2026-02-30)
+        return None
+
+
 @role_required(*QUOTA_MANAGERS)
 def calendar(request):
     station = _station_for(request)
@@ -200,7 +208,8 @@ def calendar(request):
         return render(request, "quota/calendar.html", {"station": None})
     can_edit = request.user.role in CALENDAR_KEEPERS
     today = station.local_date()
-    month = _month_param(request) or today.replace(day=1)
+    picked = _day_param(request) if request.method == "GET" else None
+    month = picked.replace(day=1) if picked else _month_param(request) or today.replace(day=1)
     form = CalendarDayForm(request.POST or None) if can_edit else None
     if request.method == "POST":
         if not can_edit:
@@ -229,6 +238,14 @@ def calendar(request):
             week = []
     if week:
         weeks.append(week + [None] * (7 - len(week)))
+    # A day clicked in the month: its detail, and the form below set to change it the other way.
+    selected = next((e for e in entries if e.day == picked), None)
+    if selected is not None and form is not None:
+        form.initial = {
+            "day": selected.day,
+            "working": "0" if selected.working else "1",
+            "note": selected.note,
+        }
     context = {
         "station": station,
         "stations": Station.objects.visible_to(request.user).order_by("code")
@@ -240,6 +257,7 @@ def calendar(request):
         "next_month": (last + datetime.timedelta(days=1)),
         "weeks": weeks,
         "today": today,
+        "selected": selected,
         "form": form,
         "exceptions": CalendarDay.objects.filter(station=station, day__gte=first).order_by("day")[:60],
         "holidays_known": holidays_known(first.year),

@@ -1,6 +1,7 @@
 """Survey results: average, per TQCSO dimension, distribution over the five levels, and the trend per quarter."""
 
 import django_filters
+from django import forms
 from django.db.models import Avg, Count
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
@@ -17,12 +18,13 @@ class ResponseFilter(django_filters.FilterSet):
 
     client = django_filters.NumberFilter(field_name="client_id", label=_("client"))
     tier = django_filters.MultipleChoiceFilter(
-        field_name="client__tier", choices=Tier.choices, label=_("tier")
+        field_name="client__tier", choices=Tier.choices, label=_("tier"), widget=forms.CheckboxSelectMultiple
     )
     relationship_stage = django_filters.MultipleChoiceFilter(
         field_name="client__relationship_stage",
         choices=RelationshipStage.choices,
         label=_("relationship stage"),
+        widget=forms.CheckboxSelectMultiple,
     )
     industry = django_filters.CharFilter(
         field_name="client__industry", lookup_expr="iexact", label=_("industry")

@@ -654,3 +654,54 @@ def test_a_second_lead_of_one_phone_by_the_same_collector_answers_400_in_chinese
     assert "contact_phone" in json.dumps(again.json(), ensure_ascii=False)
     assert "已" in json.dumps(again.json(), ensure_ascii=False)
     assert Lead.objects.filter(collected_by=org.courier).count() == 1
+
+
+def test_bulk_review_answers_a_result_per_lead_and_hides_other_scopes(org, api_as):
+    complete = LeadFactory(collected_by=org.courier)
+    partial = LeadFactory(collected_by=org.courier, industry="")
+    elsewhere = LeadFactory(collected_by=org.courier_b)
+    response = api_as(org.marketer).post(
+        "/api/v1/leads/bulk-review/",
+        {"action": "accept", "ids": [complete.pk, partial.pk, elsewhere.pk]},
+        format="json",
+    )
+    assert response.status_code == 200
+    results = {r["id"]: r for r in response.json()["results"]}
+    complete.refresh_from_db()
+    assert results[complete.pk] == {
+        "id": complete.pk,
+        "ok": True,
+        "status": "accepted",
+        "client": complete.client_id,
+        "errors": [],
+    }
+    assert results[partial.pk]["ok"] is False and results[partial.pk]["status"] == "submitted"
+    assert (results[elsewhere.pk]["ok"], results[elsewhere.pk]["status"]) == (False, None)
+    assert elsewhere.company_name not in str(results[elsewhere.pk])
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == "submitted"
+
+
+def test_bulk_review_refuses_a_courier_and_bad_input(org, api_as):
+    lead = LeadFactory(collected_by=org.courier)
+    assert (
+        api_as(org.courier)
+        .post("/api/v1/leads/bulk-review/", {"action": "accept", "ids": [lead.pk]}, format="json")
+        .status_code
+        == 403
+    )
+    marketer = api_as(org.marketer)
+    assert (
+        marketer.post(
+            "/api/v1/leads/bulk-review/", {"action": "archive", "ids": [lead.pk]}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        marketer.post(
+            "/api/v1/leads/bulk-review/", {"action": "return", "ids": [lead.pk]}, format="json"
+        ).status_code
+        == 400
+    )
+    lead.refresh_from_db()
+    assert lead.status == "submitted"

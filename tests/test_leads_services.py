@@ -755,3 +755,36 @@ def test_changing_a_lead_to_a_phone_already_counted_is_refused(org):
     )
     other.refresh_from_db()
     assert other.address == "新地址"
+
+
+# --- Several leads at once -----------------------------------------------------------------------------------
+
+
+def test_bulk_accept_decides_each_lead_through_the_same_rules(org):
+    complete, _ = services.lead_submit(by=org.courier, data=lead_data())
+    partial, _ = services.lead_submit(by=org.courier, data=lead_data(contact_phone="13900000003", address=""))
+    results = services.leads_review_bulk(leads=[complete, partial], by=org.marketer, action="accept")
+    assert [(r.lead.pk, r.ok) for r in results] == [(complete.pk, True), (partial.pk, False)]
+    assert results[0].client is not None
+    assert "Address" in results[1].errors[0] or "address" in results[1].errors[0]
+    complete.refresh_from_db()
+    partial.refresh_from_db()
+    assert (complete.status, partial.status) == ("accepted", "submitted")
+
+
+def test_bulk_return_needs_a_reason_and_a_reviewer(org):
+    a, _ = services.lead_submit(by=org.courier, data=lead_data())
+    b, _ = services.lead_submit(by=org.courier, data=lead_data(contact_phone="13900000004"))
+    with pytest.raises(ValidationError):
+        services.leads_review_bulk(leads=[a, b], by=org.marketer, action="return", reason=" ")
+    with pytest.raises(PermissionDenied):
+        services.leads_review_bulk(leads=[a], by=org.courier, action="accept")
+    with pytest.raises(ValidationError):
+        services.leads_review_bulk(leads=[], by=org.marketer, action="accept")
+    assert set(Lead.objects.values_list("status", flat=True)) == {"submitted"}
+    results = services.leads_review_bulk(leads=[a, b], by=org.marketer, action="return", reason="补地址")
+    assert all(r.ok for r in results)
+    assert (
+        list(Lead.objects.order_by("pk").values_list("status", "status_reason"))
+        == [("returned", "补地址")] * 2
+    )

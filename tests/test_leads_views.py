@@ -314,3 +314,47 @@ def test_the_review_queue_flags_pending_leads_that_match_each_other(org, client)
     assert html.count('class="banner-warn twin-flag"') == 2
     assert f'href="#lead-{second.pk}"' in html and f'href="#lead-{first.pk}"' in html
     assert "与待审核的其他线索相符" in html
+
+
+def test_the_queue_disables_accept_on_an_incomplete_lead(org, client):
+    partial = LeadFactory(collected_by=org.courier, address="")
+    complete = LeadFactory(collected_by=org.courier)
+    client.force_login(org.marketer)
+    html = client.get(reverse("pipeline:review_queue")).content.decode()
+    assert f'data-action="accept" disabled aria-describedby="cannot-accept-{partial.pk}"' in html
+    assert f'id="cannot-accept-{complete.pk}"' not in html
+    # The service refuses it all the same
+    client.post(reverse("pipeline:lead_accept", args=[partial.pk]))
+    partial.refresh_from_db()
+    assert partial.status == "submitted"
+
+
+def test_bulk_accept_from_the_queue_says_what_happened_to_each_lead(org, client):
+    a = LeadFactory(collected_by=org.courier, company_name="甲商行")
+    b = LeadFactory(collected_by=org.courier, company_name="乙商行", industry="")
+    other = LeadFactory(collected_by=org.courier_b, company_name="外站商行")
+    client.force_login(org.marketer)
+    page = client.post(
+        reverse("pipeline:review_bulk"), {"action": "accept", "leads": [a.pk, b.pk, other.pk]}, follow=True
+    )
+    text = page.content.decode()
+    assert "甲商行" in text and "乙商行：未处理" in text and "外站商行" not in text
+    for lead in (a, b, other):
+        lead.refresh_from_db()
+    assert (a.status, b.status, other.status) == ("accepted", "submitted", "submitted")
+
+
+def test_bulk_return_from_the_queue_needs_a_reason(org, client):
+    a = LeadFactory(collected_by=org.courier)
+    client.force_login(org.marketer)
+    page = client.post(
+        reverse("pipeline:review_bulk"), {"action": "return", "leads": [a.pk], "reason": ""}, follow=True
+    )
+    assert "msg-error" in page.content.decode()
+    client.post(reverse("pipeline:review_bulk"), {"action": "return", "leads": [a.pk], "reason": "补行业"})
+    a.refresh_from_db()
+    assert (a.status, a.status_reason) == ("returned", "补行业")
+    client.force_login(org.courier)
+    assert client.post(
+        reverse("pipeline:review_bulk"), {"action": "accept", "leads": [a.pk]}
+    ).status_code in (302, 403)

@@ -37,7 +37,10 @@ class PlanForm(forms.Form):
     )
     assignee = forms.ModelChoiceField(label=_("Who goes"), queryset=User.objects.none())
     companions = forms.ModelMultipleChoiceField(
-        label=_("Colleagues going along"), queryset=User.objects.none(), required=False
+        label=_("Colleagues going along"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     from_screening = forms.BooleanField(
         label=_("Carry over the screening plan"),
@@ -94,11 +97,14 @@ class RecordForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     attendees = forms.ModelMultipleChoiceField(
-        label=_("Who went"), queryset=User.objects.none(), required=False
+        label=_("Who went"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     met = forms.CharField(label=_("Who was met"), widget=SHORT_TEXT, help_text=_("Names and titles."))
     met_contacts = forms.ModelMultipleChoiceField(
-        label=_("Contacts met"), queryset=ClientContact.objects.none(), required=False
+        label=_("Contacts met"),
+        queryset=ClientContact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     situation = forms.CharField(label=_("S: situation"), required=False, widget=SHORT_TEXT)
     problem = forms.CharField(label=_("P: problem"), required=False, widget=SHORT_TEXT)

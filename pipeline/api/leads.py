@@ -341,6 +341,34 @@ AcceptResponse = inline_serializer(
 )
 
 
+class BulkReviewInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["accept", "return"])
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=services.BULK_REVIEW_MAX,
+        help_text="Leads to decide; those outside your scope are answered as not found.",
+    )
+    reason = serializers.CharField(
+        max_length=validation.MAX_TEXT, required=False, allow_blank=True, help_text="Required to return."
+    )
+
+
+class BulkReviewResult(serializers.Serializer):
+    id = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    status = serializers.CharField(
+        allow_null=True, help_text="The lead's status afterwards; null when not found."
+    )
+    client = serializers.IntegerField(
+        allow_null=True, help_text="The client an accepted lead became or joined."
+    )
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+BulkReviewResponse = inline_serializer("LeadBulkReviewResponse", {"results": BulkReviewResult(many=True)})
+
+
 class DuplicateMatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["client", "lead"])
     id = serializers.IntegerField(allow_null=True, help_text="Null when the record is outside your scope.")
@@ -592,6 +620,50 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
             lead=lead, by=request.user, new_client=data.validated_data["new_client"]
         )
         return Response({"status": LeadStatus.ACCEPTED, "client": client.pk})
+
+    @extend_schema(request=BulkReviewInput, responses=BulkReviewResponse)
+    @action(
+        detail=False, methods=["post"], url_path="bulk-review", filterset_class=None, pagination_class=None
+    )
+    def bulk_review(self, request):
+        """Accept or return several leads at once, each through the same rules as one by one; a result per lead
+        (one refused, the others still done)."""
+        data = BulkReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(data.validated_data["ids"]))
+        found = {lead.pk: lead for lead in Lead.objects.visible_to(request.user).filter(pk__in=ids)}
+        done = (
+            {
+                r.lead.pk: r
+                for r in services.leads_review_bulk(
+                    leads=[found[i] for i in ids if i in found],
+                    by=request.user,
+                    action=data.validated_data["action"],
+                    reason=data.validated_data.get("reason", ""),
+                )
+            }
+            if found
+            else {}
+        )
+        results = []
+        for i in ids:
+            r = done.get(i)
+            if r is None:
+                results.append(
+                    {"id": i, "ok": False, "status": None, "client": None, "errors": [_("Not found.")]}
+                )
+            else:
+                r.lead.refresh_from_db(fields=["status", "client"])
+                results.append(
+                    {
+                        "id": i,
+                        "ok": r.ok,
+                        "status": r.lead.status,
+                        "client": r.lead.client_id,
+                        "errors": r.errors,
+                    }
+                )
+        return Response({"results": results})
 
     @extend_schema(request=ReasonInput, responses=LeadSerializer)
     @action(detail=True, methods=["post"], url_path="return")

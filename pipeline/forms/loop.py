@@ -103,7 +103,8 @@ class QuoteLineForm(forms.Form):
         return data
 
 
-QuoteLineFormSet = formset_factory(QuoteLineForm, extra=3, max_num=30)
+# One empty line to start with; "Add a line" (lantou.js) adds more, up to 30.
+QuoteLineFormSet = formset_factory(QuoteLineForm, extra=1, max_num=30)
 
 
 class ProposalStatusForm(forms.Form):

@@ -1,6 +1,7 @@
 """Writes of steps 1 and 2 for leads: submitting them, completing and correcting them, and reviewing them
 (accept, return, reject, resubmit). Pages, the API, imports and the demo call these."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -469,6 +470,49 @@ def lead_reject(*, lead: Lead, by: User, category: str, reason: str, at: datetim
         }
     _notify_collector(locked, "lead_rejected", message, event)
     return locked
+
+
+@dataclass
+class ReviewResult:
+    lead: Lead
+    ok: bool
+    errors: list[str]
+    client: Client | None = None
+
+
+BULK_REVIEW_MAX = 200  # the review queue's page
+
+
+def leads_review_bulk(*, leads, by: User, action: str, reason: str = "") -> list[ReviewResult]:
+    """Accept or return several leads, each through `lead_accept` or `lead_return` in its own transaction: one
+    lead refused (incomplete, decided meanwhile, out of scope) leaves the others done. A result per lead."""
+    if not (by.is_authenticated and by.role in REVIEWERS):
+        raise PermissionDenied(_("Only area marketers, area managers and station masters review leads."))
+    if action not in ("accept", "return"):
+        raise ValidationError({"action": [_("Choose accept or return.")]})
+    leads = list(leads)
+    if not leads:
+        raise ValidationError({"ids": [_("Choose at least one lead.")]})
+    if len(leads) > BULK_REVIEW_MAX:
+        raise ValidationError({"ids": [_("At most %(max)s leads at a time.") % {"max": BULK_REVIEW_MAX}]})
+    if action == "return":
+        reason = _reason(reason)
+    results = []
+    for lead in leads:
+        try:
+            if action == "accept":
+                client = lead_accept(lead=lead, by=by)
+                results.append(ReviewResult(lead, True, [], client))
+            else:
+                results.append(ReviewResult(lead_return(lead=lead, by=by, reason=reason), True, []))
+        except PermissionDenied as exc:
+            results.append(ReviewResult(lead, False, [str(exc)]))
+        except ValidationError as exc:
+            said = (
+                exc.message_dict.get("__all__", exc.messages) if hasattr(exc, "error_dict") else exc.messages
+            )
+            results.append(ReviewResult(lead, False, said))
+    return results
 
 
 def _decision_time(at: datetime | None) -> datetime:

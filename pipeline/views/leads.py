@@ -265,6 +265,44 @@ def lead_return(request, pk):
 
 @require_POST
 @role_required(*REVIEWERS)
+def review_bulk(request):
+    """Accept or return the leads ticked in the queue, one message per lead."""
+    ids = [int(v) for v in request.POST.getlist("leads") if v.isdecimal()]
+    leads = (
+        Lead.objects.visible_to(request.user).filter(pk__in=ids).select_related("collected_by").order_by("pk")
+    )
+    try:
+        results = services.leads_review_bulk(
+            leads=leads,
+            by=request.user,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("pipeline:review_queue"))
+    for result in results:
+        name = result.lead.company_name
+        if not result.ok:
+            messages.error(
+                request, _("%(name)s: not done. %(why)s") % {"name": name, "why": " ".join(result.errors)}
+            )
+        elif result.client is not None:
+            messages.success(
+                request,
+                _("Accepted: “%(lead)s” is now client “%(client)s”.")
+                % {"lead": name, "client": result.client.name},
+            )
+        else:
+            messages.success(
+                request,
+                _("Returned “%(lead)s” to %(name)s.") % {"lead": name, "name": result.lead.collected_by},
+            )
+    return redirect(reverse("pipeline:review_queue"))
+
+
+@require_POST
+@role_required(*REVIEWERS)
 def lead_reject(request, pk):
     lead = _lead(request, pk)
     form = forms.RejectForm(request.POST)
