@@ -15,6 +15,7 @@ from .roles import (
     REVIEWERS,
     SCORECARD_READERS,
     SURVEY_MANAGERS,
+    R,
 )
 
 # (url name, label, roles): each entry shows to exactly the roles its page admits.

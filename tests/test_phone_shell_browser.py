@@ -27,7 +27,13 @@ TABS = {
         "quota:flags",
         "pipeline:lead_list",
     ],
-    "station_master": ["home", "dashboard:station", "pipeline:review_queue", "quota:flags"],
+    "station_master": [
+        "home",
+        "dashboard:station",
+        "pipeline:lead_capture",
+        "pipeline:review_queue",
+        "quota:flags",
+    ],
     "key_account_manager": [
         "home",
         "pipeline:client_list",
