@@ -344,7 +344,7 @@ AcceptResponse = inline_serializer(
 class BulkReviewInput(serializers.Serializer):
     action = serializers.ChoiceField(choices=["accept", "return"])
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
         min_length=1,
         max_length=services.BULK_REVIEW_MAX,
         help_text="Leads to decide; those outside your scope are answered as not found.",
