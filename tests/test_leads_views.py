@@ -335,7 +335,9 @@ def test_bulk_accept_from_the_queue_says_what_happened_to_each_lead(org, client)
     other = LeadFactory(collected_by=org.courier_b, company_name="外站商行")
     client.force_login(org.marketer)
     page = client.post(
-        reverse("pipeline:review_bulk"), {"action": "accept", "leads": [a.pk, b.pk, other.pk]}, follow=True
+        reverse("pipeline:review_bulk"),
+        {"action": "accept", "leads": [a.pk, b.pk, other.pk, "99999999999999999999", "x"]},
+        follow=True,
     )
     text = page.content.decode()
     assert "甲商行" in text and "乙商行：未处理" in text and "外站商行" not in text

@@ -267,7 +267,7 @@ def lead_return(request, pk):
 @role_required(*REVIEWERS)
 def review_bulk(request):
     """Accept or return the leads ticked in the queue, one message per lead."""
-    ids = [int(v) for v in request.POST.getlist("leads") if v.isdecimal()]
+    ids = [int(v) for v in request.POST.getlist("leads") if v.isdecimal() and int(v) < 2**31]
     leads = (
         Lead.objects.visible_to(request.user).filter(pk__in=ids).select_related("collected_by").order_by("pk")
     )
