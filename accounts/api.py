@@ -1,5 +1,6 @@
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -8,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import picker_view
 from config.throttling import throttle
 
 from . import login_limits, services
@@ -231,3 +233,40 @@ class TokenRevokeView(APIView):
                 {"detail": _("Send the token to revoke in the Authorization header, or all=true.")}
             )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Pickers: the first matches for a search-as-you-type field -------------------------------------------------
+
+
+def person_label(user: User) -> str:
+    place = user.area or user.station
+    return " · ".join(str(part) for part in (user, user.get_role_display(), place) if part)
+
+
+pick_people = picker_view(
+    get_queryset=lambda user: (
+        User.objects.visible_to(user).filter(is_active=True).select_related("area", "station")
+    ),
+    search=lambda qs, text: qs.filter(
+        Q(display_name__icontains=text) | Q(username__icontains=text) | Q(phone__contains=text)
+    ),
+    label=person_label,
+    order=("display_name", "username", "pk"),
+    description="People in your scope whose name or user name contains `q`; `role` narrows them.",
+    filters=("role", "area", "station"),
+)
+pick_areas = picker_view(
+    get_queryset=lambda user: Area.objects.visible_to(user).select_related("station"),
+    search=lambda qs, text: qs.filter(Q(name__icontains=text) | Q(station__name__icontains=text)),
+    label=lambda area: area.long_name,
+    order=("station__code", "name", "pk"),
+    description="Areas in your scope whose name or station's name contains `q`.",
+    filters=("station",),
+)
+pick_stations = picker_view(
+    get_queryset=lambda user: Station.objects.visible_to(user),
+    search=lambda qs, text: qs.filter(Q(name__icontains=text) | Q(code__icontains=text)),
+    label=str,
+    order=("code", "pk"),
+    description="Stations in your scope whose name or code contains `q`.",
+)

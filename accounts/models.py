@@ -137,6 +137,11 @@ class Area(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def long_name(self) -> str:
+        """With its station: area names repeat from one station to the next ("第1片区")."""
+        return f"{self.station} · {self.name}"
+
 
 def scope_q(
     user, *, station: str, area: str | None = None, person: str | None = None, owner: str | None = None

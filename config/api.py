@@ -6,6 +6,7 @@ level: whichever of the two were imported first, the other would find it half-lo
 """
 
 import codecs
+import functools
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,13 +15,67 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import json
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from . import paging
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers as on every list (`count`, `next`, `previous`, `results`), without counting a whole scope:
+    `count` is null when more than 1,000 rows match (config.paging, which the pages use too). A view may read its
+    page lighter than its queryset through a `read_page` method (see `paging.read_bounded`)."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from rest_framework.exceptions import NotFound
+
+        self.request = request
+        size = self.get_page_size(request)
+        try:
+            number = paging.parse_page_number(request.query_params.get(self.page_query_param))
+            page = paging.read_bounded(
+                queryset, number=number, size=size, read_page=getattr(view, "read_page", None)
+            )
+        except Http404:
+            raise NotFound(self.invalid_page_message) from None
+        self.number, self.has_next, self.count = page.number, page.has_next_page, page.count
+        return page.object_list
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"].update(
+            nullable=True,
+            description=f"Null when more than {paging.COUNT_LIMIT:,} rows match; follow `next` to page on.",
+        )
+        return response
 
 
 class Conflict(exceptions.APIException):
@@ -84,3 +139,51 @@ def exception_handler(exc, context):
             {api_settings.NON_FIELD_ERRORS_KEY: [_("The request body is empty; send a JSON object.")]}
         )
     return drf_exception_handler(exc, context)
+
+
+PICKER_LIMIT = 20
+
+
+@functools.cache
+def _picker_results():
+    """One component for every picker's answer (a second class of the same name would be a schema conflict)."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    item = inline_serializer(
+        "PickerItem", {"id": serializers.IntegerField(), "label": serializers.CharField()}, many=True
+    )
+    return inline_serializer("PickerResults", {"results": item})
+
+
+def picker_view(*, get_queryset, search, label, order, description: str, filters=()):
+    """An endpoint answering a picker (config/widgets.py): `?q=` → the first 20 matches in the caller's scope,
+    `{"results": [{"id": …, "label": …}]}`; `filters` names further exact-match parameters (a repeated `role`)."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter, extend_schema
+    from rest_framework.views import APIView
+
+    class PickerView(APIView):
+        @extend_schema(
+            description=description,
+            parameters=[
+                OpenApiParameter(
+                    "q", OpenApiTypes.STR, description="Text the choices contain (none: the first)"
+                ),
+                *[OpenApiParameter(name, OpenApiTypes.STR, many=True) for name in filters],
+            ],
+            responses=_picker_results(),
+        )
+        def get(self, request):
+            queryset = get_queryset(request.user)
+            for name in filters:
+                values = [v for v in request.query_params.getlist(name) if v]
+                if values:
+                    queryset = queryset.filter(**{f"{name}__in": values})
+            text = (request.query_params.get("q") or "").strip()[:100]
+            if text:
+                queryset = search(queryset, text)
+            rows = queryset.order_by(*order)[:PICKER_LIMIT]
+            return Response({"results": [{"id": obj.pk, "label": label(obj)} for obj in rows]})
+
+    return PickerView.as_view()

@@ -1,13 +1,14 @@
 # Pages of the pipeline: leads and client records (steps 1-2), imports, and the loop (steps 3-10).
 from django.urls import path
 
-from .views import clients, imports, leads, loop, offline
+from .views import clients, imports, leads, loop, offline, search
 
 app_name = "pipeline"
 urlpatterns = [
     # The installable capture app: at the root, so that the worker's scope is the whole site.
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("sw.js", offline.service_worker, name="service_worker"),
+    path("search/", search.search, name="search"),
     path("leads/", leads.lead_list, name="lead_list"),
     path("leads/new/", leads.lead_capture, name="lead_capture"),
     path("leads/lookup/", leads.lead_lookup, name="lead_lookup"),

@@ -1,4 +1,4 @@
-"""The lead list's pages (pipeline/api_leads.py: LeadPagination, FlatRowSerializer): the contract's page shape,
+"""The lead list's pages (config/paging.py through the API's pagination, pipeline/api/leads.py FlatRowSerializer): the contract's page shape,
 a bounded count, one query per page, and rows identical to DRF's own serializer output."""
 
 import datetime as dt
@@ -8,7 +8,8 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
 
-from pipeline.api.leads import LeadListSerializer, LeadPagination
+from config import paging
+from pipeline.api.leads import LeadListSerializer
 from pipeline.models import Lead
 from pipeline.models.leads import LeadStatus, RejectReason
 from tests.factories_leads import ClientFactory, LeadFactory
@@ -87,7 +88,7 @@ def test_another_order_reads_the_page_and_counts_apart(org, api_as, django_asser
 
 def test_above_the_limit_the_count_is_null_and_the_pages_go_on(org, api_as, monkeypatch):
     # Given a count limit of 4 and six leads
-    monkeypatch.setattr(LeadPagination, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(paging, "COUNT_LIMIT", 4)
     leads = _leads(org, 6)
     api = api_as(org.station_master)
     # When

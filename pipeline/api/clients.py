@@ -2,9 +2,7 @@
 settings. Views are thin: an input serializer parses, a service writes, an output serializer answers. Lookups go
 through `visible_to`, so records outside the caller's scope answer 404."""
 
-import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,12 +14,14 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from accounts.models import Area, Station
+from config.api import picker_view
 from config.web import XLSX, xlsx_response
 
 from ..models import Client, ClientCompetitorVolume, ClientContact, Competitor, ScreeningSettings
 from ..models.clients import CompanyType, ContactRole, Difficulty, Source
 from ..models.imports import ImportKind
-from ..models.loop import Stage
+from ..selectors import clients as client_selectors
+from ..selectors.search import search_clients
 from ..services import clients as client_services
 from ..services import importing, screening, validation
 from .leads import LeadCompetitorInput, LeadContactInput
@@ -215,57 +215,6 @@ class MergeSerializer(serializers.Serializer):
     moved = serializers.DictField(child=serializers.IntegerField())
 
 
-class ClientFilter(django_filters.FilterSet):
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
-    tier = django_filters.CharFilter()
-    area = django_filters.NumberFilter(field_name="area_id")
-    station = django_filters.NumberFilter(field_name="station_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
-    source = django_filters.ChoiceFilter(choices=Source.choices)
-    company_type = django_filters.ChoiceFilter(choices=CompanyType.choices)
-    signal = django_filters.ChoiceFilter(
-        choices=[(s.code, s.label) for s in screening.SIGNALS], method="with_signal", label="Screening signal"
-    )
-    min_priority = django_filters.NumberFilter(field_name="priority_score", lookup_expr="gte")
-    screened = django_filters.BooleanFilter(field_name="screened_at", lookup_expr="isnull", exclude=True)
-    q = django_filters.CharFilter(method="search", label="Name, address or contact phone contains")
-    ordering = django_filters.OrderingFilter(
-        fields=(
-            ("priority_score", "priority_score"),
-            ("expected_revenue", "expected_revenue"),
-            ("updated_at", "updated_at"),
-            ("name", "name"),
-            ("difficulty", "difficulty"),
-        )
-    )
-
-    class Meta:
-        model = Client
-        fields = []
-
-    def with_signal(self, queryset, name, value):
-        return queryset.filter(screening.SIGNALS_BY_CODE[value].filter)
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        from ..services.normalize import normalize_company_name, try_normalize_phone
-
-        q = Q(name__icontains=value) | Q(address__icontains=value)
-        folded = normalize_company_name(value)
-        if folded:
-            q |= Q(normalized_name__contains=folded)
-        phone = try_normalize_phone(value)
-        if phone:
-            q |= Q(
-                pk__in=ClientContact.objects.filter(
-                    Q(phone_normalized=phone) | Q(phone2_normalized=phone)
-                ).values("client_id")
-            )
-        return queryset.filter(q)
-
-
 def _area(user, area_id):
     if area_id in (None, ""):
         return None
@@ -278,7 +227,7 @@ def _area(user, area_id):
 class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Client records: the companies accepted leads become. Merged records are left out of the list."""
 
-    filterset_class = ClientFilter
+    filterset_class = client_selectors.ClientFilter
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
     def get_queryset(self):
@@ -485,3 +434,13 @@ class ScreeningSettingsViewSet(viewsets.ViewSet):
             by=request.user, station=station, average_parcel_price=data.validated_data["average_parcel_price"]
         )
         return Response(ScreeningSettingsSerializer(self._row(station)).data)
+
+
+pick_clients = picker_view(
+    get_queryset=lambda user: Client.objects.visible_to(user).active(),
+    search=search_clients,
+    label=str,
+    order=("name", "pk"),
+    description="Active clients in your scope whose name or address contains `q`, or a contact's phone its digits.",
+    filters=("owner", "area", "station", "stage"),
+)

@@ -6,10 +6,8 @@ caller's scope answer 404; roles that may not act get 403 from the services.
 
 from types import SimpleNamespace
 
-import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,15 +16,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import ISO_8601, api_settings
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import User
 from accounts.roles import HISTORY_IMPORTERS
-from config.api import JSONParser, Pagination
+from config.api import JSONParser
 from config.throttling import throttle
 from config.web import XLSX, xlsx_response
 
@@ -391,121 +388,6 @@ DuplicatesResponse = inline_serializer(
 )
 
 
-class LeadFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
-    collected_on = django_filters.DateFilter()
-    collected_on_after = django_filters.DateFilter(field_name="collected_on", lookup_expr="gte")
-    collected_on_before = django_filters.DateFilter(field_name="collected_on", lookup_expr="lte")
-    collected_by = django_filters.NumberFilter(field_name="collected_by_id")
-    area = django_filters.NumberFilter(field_name="area_id")
-    station = django_filters.NumberFilter(field_name="station_id")
-    source = django_filters.ChoiceFilter(choices=Source.choices)
-    reject_reason = django_filters.ChoiceFilter(choices=RejectReason.choices)
-    duplicate = django_filters.BooleanFilter(
-        field_name="duplicate_of", lookup_expr="isnull", exclude=True, label="Matches an existing client"
-    )
-    q = django_filters.CharFilter(method="search", label="Company, contact or phone contains")
-    ordering = django_filters.OrderingFilter(
-        fields=(("collected_at", "collected_at"), ("company_name", "company_name"), ("status", "status"))
-    )
-
-    class Meta:
-        model = Lead
-        fields = []
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(company_name__icontains=value)
-            | Q(contact_name__icontains=value)
-            | Q(contact_phone__contains=value)
-        )
-
-
-class LeadPagination(Pagination):
-    """Page numbers as on every list (`count`, `next`, `previous`, `results`), without counting a whole scope.
-
-    Counting every lead of a station (30,000 a year) or of the network (3 million) on each page cost more than
-    reading the page. The page is read with one row more, which says whether another follows; `count` is exact
-    when the list ends on this page or holds at most COUNT_LIMIT leads (counted up to COUNT_LIMIT + 1), and
-    null beyond that: narrow the list with filters to get a number.
-    """
-
-    COUNT_LIMIT = 1000
-    MAX_PAGE = 10_000_000
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param) or "1"
-        if raw in self.last_page_strings:
-            total = queryset.count()
-            self.number = max(1, -(-total // size))
-        else:
-            try:
-                self.number = int(raw)
-            except ValueError:
-                self.number = 0
-            # A page past any real list (or one whose offset overflows the database's integers) is not found.
-            if self.number < 1 or self.number > self.MAX_PAGE:
-                raise NotFound(self.invalid_page_message)
-        offset = (self.number - 1) * size
-        # The view may read a page lighter than its queryset, and with it how many rows the list has up to
-        # `limit` (`read_page`); otherwise the page comes from the queryset and a bounded count follows.
-        limit = max(self.COUNT_LIMIT + 1, offset + size + 1)
-        read_page = getattr(view, "read_page", None)
-        if read_page is not None:
-            rows, seen = read_page(queryset, offset=offset, size=size + 1, limit=limit)
-        else:
-            rows, seen = list(queryset[offset : offset + size + 1]), None
-        if not rows and self.number > 1:
-            raise NotFound(self.invalid_page_message)
-        self.has_next = len(rows) > size
-        rows = rows[:size]
-        if not self.has_next:
-            self.count = offset + len(rows)
-        elif offset + size >= self.COUNT_LIMIT:
-            self.count = None
-        else:
-            if seen is None:
-                seen = queryset.order_by()[: self.COUNT_LIMIT + 1].count()
-            self.count = seen if seen <= self.COUNT_LIMIT else None
-        return rows
-
-    def get_paginated_response(self, data):
-        return Response(
-            {
-                "count": self.count,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-                "results": data,
-            }
-        )
-
-    def get_next_link(self):
-        if not self.has_next:
-            return None
-        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
-
-    def get_previous_link(self):
-        if self.number == 1:
-            return None
-        url = self.request.build_absolute_uri()
-        if self.number == 2:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, self.number - 1)
-
-    def get_paginated_response_schema(self, schema):
-        response = super().get_paginated_response_schema(schema)
-        response["properties"]["count"].update(
-            nullable=True,
-            description=f"Null when more than {self.COUNT_LIMIT:,} leads match; follow `next` to page on.",
-        )
-        return response
-
-
 class LeadFilterBackend(DjangoFilterBackend):
     """Builds the filter form only when the request names a filter: the unfiltered first page, the one opened
     most, skips validating a dozen empty fields (a no-op on the queryset)."""
@@ -524,9 +406,8 @@ def _lead_data(validated: dict) -> dict:
 class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Leads of step 1 and their review (step 2)."""
 
-    filterset_class = LeadFilter
+    filterset_class = lead_selectors.LeadFilter
     filter_backends = [LeadFilterBackend]
-    pagination_class = LeadPagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

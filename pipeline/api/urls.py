@@ -2,7 +2,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import card_reader, clients, imports, leads, loop
+from . import card_reader, clients, imports, leads, loop, search
 
 router = SimpleRouter()
 router.register("leads", leads.LeadViewSet, basename="lead")
@@ -27,6 +27,8 @@ loop_router.register("regressions", loop.RegressionViewSet, basename="regression
 urlpatterns = [
     # Before the lead routes, whose `leads/<pk>/` would otherwise take "read-card" for a lead's id.
     path("leads/read-card/", card_reader.ReadCardView.as_view(), name="lead-read-card"),
+    path("search/", search.SearchView.as_view(), name="api-search"),
+    path("pick/clients/", clients.pick_clients, name="api-pick-clients"),
     *router.urls,
     path("clients/<int:pk>/transition/", loop.TransitionView.as_view(), name="client-transition"),
     path("clients/<int:pk>/history/", loop.HistoryView.as_view({"get": "list"}), name="client-history"),

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area
+from config.widgets import Picker
 
 from ..models import Client, Competitor
 from ..models.clients import CompanyType, ContactRole, Difficulty, Source
@@ -12,20 +13,22 @@ from ..models.loop import Stage
 from ..services import screening
 from .leads import NUMBER, with_empty
 
-SORTS = {
-    "priority": ("-priority_score", "-expected_revenue", "pk"),
-    "revenue": ("-expected_revenue", "pk"),
-    "updated": ("-updated_at", "-pk"),
-    "name": ("name", "pk"),
-}
+
+def area_picker():
+    return Picker("api-pick-areas", label=lambda area: area.long_name)
 
 
 class ClientFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    """The client and screening pages' filter: parses what the browser sent and hands it to the one client list
+    selector (pipeline/selectors/clients.py) under the API's names."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     stage = forms.ChoiceField(
         label=_("Stage"), choices=with_empty(Stage.choices, _("All stages")), required=False
     )
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.none(), required=False, widget=area_picker()
+    )
     signal = forms.ChoiceField(
         label=_("Signal"),
         choices=with_empty([(s.code, s.label) for s in screening.SIGNALS], _("Any signal")),
@@ -45,29 +48,34 @@ class ClientFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
-        self.fields["area"].empty_label = _("All areas")
 
-    def filter(self, qs, default_sort="priority"):
-        sort = default_sort
-        if self.is_valid():
-            cd = self.cleaned_data
-            if cd.get("q"):
-                from ..api.clients import ClientFilter
+    def params(self) -> dict:
+        """The selector's parameters for what was valid (an invalid field filters nothing)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        out = {}
+        for name in ("q", "stage", "area", "signal"):
+            value = self.cleaned_data.get(name)
+            if value not in (None, ""):
+                out[name] = getattr(value, "pk", value)
+        if "stage" in out:
+            out["stage"] = [out["stage"]]  # a multiple choice in the selector
+        return out
 
-                qs = ClientFilter().search(qs, "q", cd["q"])
-            if cd.get("stage"):
-                qs = qs.filter(stage=cd["stage"])
-            if cd.get("area"):
-                qs = qs.filter(area=cd["area"])
-            if cd.get("signal"):
-                qs = qs.filter(screening.SIGNALS_BY_CODE[cd["signal"]].filter)
-            sort = cd.get("sort") or default_sort
-        return qs.order_by(*SORTS[sort])
+    def order(self, default: str) -> str:
+        return (self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else None) or default
 
 
 class ClientForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=200)
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.none(),
+        required=False,
+        widget=area_picker(),
+        help_text=_("Empty: my area."),
+    )
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
     company_type = forms.ChoiceField(
@@ -96,7 +104,6 @@ class ClientForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
-        self.fields["area"].empty_label = _("My area")
 
     @classmethod
     def initial_for(cls, client: Client) -> dict:

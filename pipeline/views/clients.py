@@ -20,6 +20,7 @@ from ..forms import clients as forms
 from ..models import Client, ClientCompetitorVolume, ClientMerge, Competitor
 from ..models.imports import ImportKind
 from ..models.loop import Stage
+from ..selectors import clients as client_selectors
 from ..services import clients as client_services
 from ..services import importing, matching, screening
 from .common import page_of, querystring
@@ -43,9 +44,8 @@ def _client_rows(clients):
 @login_required
 def client_list(request):
     form = forms.ClientFilterForm(request.GET or None, user=request.user)
-    qs = form.filter(
-        Client.objects.visible_to(request.user).active().select_related("area", "owner"),
-        default_sort="updated",
+    qs = client_selectors.client_list(request.user, form.params(), sort=form.order("updated")).select_related(
+        "area", "owner"
     )
     if request.GET.get("export") == "xlsx":
         try:
@@ -72,13 +72,11 @@ def client_list(request):
 def screening_list(request):
     """The marketer's screening list: clients still in collection or screening, highest priority first."""
     form = forms.ClientFilterForm(request.GET or None, user=request.user)
-    qs = form.filter(
-        Client.objects.visible_to(request.user)
-        .active()
+    qs = (
+        client_selectors.client_list(request.user, form.params(), sort=form.order("priority"))
         .filter(stage__in=[Stage.COLLECT, Stage.SCREEN])
         .select_related("area", "owner")
-        .prefetch_related("contacts"),
-        default_sort="priority",
+        .prefetch_related("contacts")
     )
     page = page_of(request, qs)
     rows = []

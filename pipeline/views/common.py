@@ -1,13 +1,8 @@
-"""Small helpers the pipeline's pages share: paging, the query string of a filtered list, a safe "next" URL."""
+"""Small helpers the pipeline's pages share: paging (config.paging), the query string of a filtered list, a safe "next" URL."""
 
-from django.core.paginator import Paginator
 from django.utils.http import url_has_allowed_host_and_scheme
 
-PAGE_SIZE = 50
-
-
-def page_of(request, qs, size=PAGE_SIZE):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+from config.paging import page_of  # noqa: F401 (the pages' paging, bounded like the API's)
 
 
 def next_url(request, default: str) -> str:

@@ -86,9 +86,9 @@ def lead_capture(request):
 @login_required
 def lead_list(request):
     form = forms.LeadFilterForm(request.GET or None, user=request.user)
-    qs = form.filter(
-        Lead.objects.visible_to(request.user).select_related("collected_by", "area", "duplicate_of", "client")
-    ).order_by("-collected_at", "-pk")
+    qs = lead_selectors.lead_list(request.user, form.params()).select_related(
+        "collected_by", "area", "duplicate_of"
+    )
     if request.GET.get("export") == "xlsx":
         try:
             content = importing.export_xlsx(qs, ImportKind.LEADS)

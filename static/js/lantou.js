@@ -63,3 +63,80 @@
     setTimeout(function () { form.dataset.submitted = ""; }, 8000);
   }, true);
 })();
+
+// Pickers (config/widgets.py): type a few letters, choose among the first matches the API sends back.
+(function () {
+  function setup(box) {
+    var text = box.querySelector(".picker-text");
+    var list = box.querySelector(".picker-list");
+    var multiple = box.dataset.multiple === "1";
+    var hidden = multiple ? null : box.querySelector("input[type=hidden]");
+    var timer = null, seq = 0, active = -1;
+    function close() { list.hidden = true; list.innerHTML = ""; active = -1; text.setAttribute("aria-expanded", "false"); }
+    function choose(item) {
+      if (multiple) {
+        var chip = document.createElement("span");
+        chip.className = "picker-chip";
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = box.dataset.name; input.value = item.id;
+        var remove = document.createElement("button");
+        remove.type = "button"; remove.className = "linklike"; remove.textContent = "×";
+        remove.setAttribute("data-picker-remove", "");
+        chip.appendChild(input); chip.appendChild(document.createTextNode(item.label + " ")); chip.appendChild(remove);
+        box.insertBefore(chip, text);
+        text.value = "";
+      } else {
+        hidden.value = item.id; text.value = item.label;
+      }
+      close();
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    function show(results) {
+      list.innerHTML = "";
+      results.forEach(function (item, i) {
+        var li = document.createElement("li");
+        li.setAttribute("role", "option"); li.id = box.dataset.name + "-opt-" + i;
+        li.textContent = item.label;
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(item); });
+        li._item = item;
+        list.appendChild(li);
+      });
+      if (!results.length) {
+        var none = document.createElement("li");
+        none.className = "muted"; none.textContent = box.dataset.empty || "—";
+        list.appendChild(none);
+      }
+      list.hidden = false; active = -1; text.setAttribute("aria-expanded", "true");
+    }
+    function search() {
+      var mine = ++seq;
+      var url = box.dataset.picker + (box.dataset.picker.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text.value.trim());
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+        .then(function (data) { if (mine === seq && document.activeElement === text) { show(data.results || []); } })
+        .catch(function () {});
+    }
+    text.addEventListener("input", function () {
+      if (!multiple) { hidden.value = ""; }
+      clearTimeout(timer); timer = setTimeout(search, 200);
+    });
+    text.addEventListener("focus", function () { if (!list.children.length) { clearTimeout(timer); timer = setTimeout(search, 0); } });
+    text.addEventListener("blur", function () { setTimeout(close, 150); });
+    text.addEventListener("keydown", function (e) {
+      var options = list.querySelectorAll("li[role=option]");
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        if (!options.length) { return; }
+        e.preventDefault();
+        active = (active + (e.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+        options.forEach(function (o, i) { o.classList.toggle("active", i === active); });
+        text.setAttribute("aria-activedescendant", options[active].id);
+      } else if (e.key === "Enter" && active >= 0 && options[active]) {
+        e.preventDefault(); choose(options[active]._item);
+      } else if (e.key === "Escape") { close(); }
+    });
+    box.addEventListener("click", function (e) {
+      if (e.target.hasAttribute("data-picker-remove")) { e.target.parentNode.remove(); }
+    });
+  }
+  document.querySelectorAll("[data-picker]").forEach(setup);
+})();
