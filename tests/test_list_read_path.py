@@ -17,21 +17,19 @@ pytestmark = pytest.mark.django_db
 # --- Paging and query counts ---------------------------------------------------------------------------------
 
 
+_seq = iter(range(10**6))
+
+
 def _grow(org, n):
     """n more of everything the lists show and their filters could list: leads, clients, people and areas."""
-    for i in range(n):
-        area = AreaFactory(station=org.station_a, name=f"新片区{area_seq()}")
+    for _ in range(n):
+        area = AreaFactory(station=org.station_a, name=f"新片区{next(_seq)}")
         courier = UserFactory(role="courier", area=area)
         LeadFactory(collected_by=courier)
         LeadFactory(collected_by=org.courier)
         ClientFactory(area=area)
 
 
-_seq = iter(range(10**6))
-
-
-def area_seq():
-    return next(_seq)
 
 
 @pytest.mark.parametrize(
