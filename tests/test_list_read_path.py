@@ -30,8 +30,6 @@ def _grow(org, n):
         ClientFactory(area=area)
 
 
-
-
 @pytest.mark.parametrize(
     "url_name, role",
     [
@@ -115,7 +113,9 @@ def test_the_lead_page_names_the_chosen_collector_and_area_but_not_one_out_of_sc
     # A person of another station is not named, and filters nothing open
     theirs = client.get(reverse("pipeline:lead_list"), {"collected_by": org.courier_b.pk, "area": org.b1.pk})
     assert theirs.status_code == 200
-    assert org.courier_b.username.encode() not in theirs.content and org.b1.name.encode() not in theirs.content
+    assert (
+        org.courier_b.username.encode() not in theirs.content and org.b1.name.encode() not in theirs.content
+    )
 
 
 # --- Search --------------------------------------------------------------------------------------------------
@@ -149,7 +149,11 @@ def test_search_is_served_by_trigram_indexes(org):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'pipeline_%%trgm'")
         names = {row[0] for row in cursor.fetchall()}
-        assert {"pipeline_lead_company_trgm", "pipeline_lead_phone_trgm", "pipeline_contact_name_trgm"} <= names
+        assert {
+            "pipeline_lead_company_trgm",
+            "pipeline_lead_phone_trgm",
+            "pipeline_contact_name_trgm",
+        } <= names
         cursor.execute("SET LOCAL enable_seqscan = off")
         from pipeline.models import Client
 
@@ -183,7 +187,12 @@ def test_the_global_search_finds_leads_clients_and_contacts_in_scope_only(org, c
     assert [r["id"] for r in body["clients"]] == [mine.pk]
     assert [r["id"] for r in body["contacts"]] == [contact.pk]
     assert body["more"] == {"leads": False, "clients": False, "contacts": False}
-    assert "蓝海科技集团" in html and "蓝海联系人" in html and "蓝海科技B" not in html and "蓝海B联系人" not in html
+    assert (
+        "蓝海科技集团" in html
+        and "蓝海联系人" in html
+        and "蓝海科技B" not in html
+        and "蓝海B联系人" not in html
+    )
     # And a contact is found by phone too
     by_phone = api_as(org.station_master).get("/api/v1/search/", {"q": contact.phone}).json()
     assert [r["id"] for r in by_phone["contacts"]] == [contact.pk]
@@ -203,7 +212,11 @@ def test_the_top_bar_has_the_search_box(org, client):
     [
         ("courier", {"courier"}, {"片区A1"}),
         ("area_marketer", {"courier", "marketer", "manager"}, {"片区A1"}),
-        ("station_master", {"courier", "courier_a2", "marketer", "marketer_a2", "manager", "master", "kam"}, None),
+        (
+            "station_master",
+            {"courier", "courier_a2", "marketer", "marketer_a2", "manager", "master", "kam"},
+            None,
+        ),
         ("executive", None, {"片区A1", "片区A2", "片区B1"}),
     ],
 )
@@ -211,7 +224,9 @@ def test_pickers_answer_only_what_the_user_sees(org, api_as, role, people, areas
     api = api_as(org.by_role()[role])
     found_people = api.get("/api/v1/pick/people/").json()["results"]
     found_areas = {r["label"].split(" · ")[-1] for r in api.get("/api/v1/pick/areas/").json()["results"]}
-    usernames = {u.username for u in org.courier.__class__.objects.filter(pk__in=[r["id"] for r in found_people])}
+    usernames = {
+        u.username for u in org.courier.__class__.objects.filter(pk__in=[r["id"] for r in found_people])
+    }
     if people is not None:
         assert usernames == people
     else:
@@ -226,7 +241,11 @@ def test_a_picker_answers_the_first_twenty_matches_of_the_text(org, api_as):
     api = api_as(org.station_master)
     results = api.get("/api/v1/pick/people/", {"q": "步行者"}).json()["results"]
     assert len(results) == 20 and all("步行者" in r["label"] for r in results)
-    assert api.get("/api/v1/pick/people/", {"q": "步行者07"}).json()["results"][0]["label"].startswith("步行者07")
+    assert (
+        api.get("/api/v1/pick/people/", {"q": "步行者07"})
+        .json()["results"][0]["label"]
+        .startswith("步行者07")
+    )
     couriers = api.get("/api/v1/pick/people/", {"role": "station_master"}).json()["results"]
     assert [r["id"] for r in couriers] == [org.station_master.pk]
 
