@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
+from config.widgets import use_picker
 from pipeline.models import Client
 
 from . import services
@@ -15,7 +16,6 @@ from .models import TaskSettings
 from .selectors import Status
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> accepts
-MOST_CHOICES = 500  # a select stays usable; beyond that, people pick from their own lists
 
 
 def _person_label(person: User) -> str:
@@ -23,14 +23,8 @@ def _person_label(person: User) -> str:
 
 
 def _people(user: User, form: forms.Form, field: str):
-    """Whom `user` may choose: every one of them when checking a posted choice, the first few hundred to offer
-    (headquarters answer for everybody)."""
-    people = (
-        services.assignable_by(user).select_related("area").order_by("area__name", "display_name", "username")
-    )
-    if form.is_bound and (form.data.get(field) or "").isdecimal():
-        return people
-    return people.filter(pk__in=people.values("pk")[:MOST_CHOICES])
+    """Whom `user` may choose (headquarters answer for everybody): offered by a picker, checked on posting."""
+    return services.assignable_by(user).select_related("area")
 
 
 class TaskForm(forms.Form):
@@ -46,16 +40,15 @@ class TaskForm(forms.Form):
         self.fields["assignee"].queryset = _people(user, self, "assignee")
         self.fields["assignee"].label_from_instance = _person_label
         self.fields["assignee"].initial = user.pk
-        # The client comes from the client's page, or from the person's own clients.
+        # The client comes from the client's page, or is picked among those in scope.
         clients = Client.objects.visible_to(user).active()
-        own = clients.filter(owner=user).order_by("name")
         if client is not None:
             self.fields["client"].queryset = clients.filter(pk=client.pk)
             self.fields["client"].initial = client.pk
-        elif self.is_bound and (self.data.get("client") or "").isdecimal():
-            self.fields["client"].queryset = clients
         else:
-            self.fields["client"].queryset = clients.filter(pk__in=own.values("pk")[:MOST_CHOICES])
+            self.fields["client"].queryset = clients
+            use_picker(self.fields["client"], "api-pick-clients")
+        use_picker(self.fields["assignee"], "api-pick-people")
 
 
 class TaskFilterForm(forms.Form):
@@ -80,6 +73,8 @@ class TaskFilterForm(forms.Form):
         self.fields["assignee"].label_from_instance = _person_label
         if not User.objects.managed_by(user).exists():
             del self.fields["assignee"]
+        else:
+            use_picker(self.fields["assignee"], "api-pick-people")
 
 
 class SnoozeForm(forms.Form):

@@ -64,3 +64,13 @@ class PickerMultiple(Picker):
 
     def value_omitted_from_data(self, data, files, name):
         return False  # an empty choice submits no input at all
+
+
+def use_picker(field, source: str, *, params: dict | None = None, label=None) -> None:
+    """Turn a model choice field (one or many) into a picker, keeping its scoped queryset for validation; chosen
+    records are named as the field names them (`label_from_instance`) unless `label` says otherwise."""
+    kind = PickerMultiple if isinstance(field, forms.ModelMultipleChoiceField) else Picker
+    widget = kind(source, params=params, label=label or field.label_from_instance)
+    widget.is_required = field.required
+    widget.choices = field.choices
+    field.widget = widget

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, User
 from accounts.roles import QUOTA_ROLES
+from config.widgets import use_picker
 
 from .models import FlagStatus, QuotaSettings
 
@@ -56,6 +57,7 @@ class FlagFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
+        use_picker(self.fields["area"], "api-pick-areas", label=lambda area: area.long_name)
 
 
 class CalendarDayForm(forms.Form):
@@ -117,3 +119,4 @@ class LeaveForm(forms.Form):
             .order_by("area__name", "display_name", "username")
         )
         self.fields["person"].label_from_instance = lambda u: f"{u} · {u.area or ''}"
+        use_picker(self.fields["person"], "api-pick-people", params={"role": sorted(QUOTA_ROLES)})

@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, Station, User
-from accounts.roles import HQ_ROLES
+from accounts.roles import HQ_ROLES, Role
+from config.widgets import use_picker
 from pipeline.models import Client
 from pipeline.models.clients import ContactRole, RelationshipStage, Tier
 
@@ -17,6 +18,8 @@ from .models import (
     Severity,
 )
 from .services.surveys import PILOT_MAX_CLIENTS, questionnaires_for_campaign
+
+STAFF_ROLES = sorted(r for r in Role.values if r != Role.COURIER)  # who may own a complaint
 
 
 def _clients(user):
@@ -52,6 +55,8 @@ class ComplaintForm(forms.Form):
         self.fields["owner"].queryset = (
             User.objects.visible_to(user).filter(is_active=True).exclude(role="courier")
         )
+        use_picker(self.fields["owner"], "api-pick-people", params={"role": STAFF_ROLES})
+        use_picker(self.fields["client"], "api-pick-clients")
 
 
 class NoteForm(forms.Form):
@@ -84,6 +89,7 @@ class ReassignForm(forms.Form):
         self.fields["owner"].queryset = (
             User.objects.visible_to(user).filter(is_active=True).exclude(role="courier")
         )
+        use_picker(self.fields["owner"], "api-pick-people", params={"role": STAFF_ROLES})
 
 
 class QuestionnaireForm(forms.Form):
@@ -130,6 +136,7 @@ class PilotForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clients"].queryset = _clients(user).filter(contacts__isnull=False).distinct()
+        use_picker(self.fields["clients"], "api-pick-clients")
 
 
 class ApproveForm(forms.Form):
@@ -189,6 +196,7 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["questionnaire"].queryset = questionnaires_for_campaign(user)
         self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
+        use_picker(self.fields["area"], "api-pick-areas", label=lambda area: area.long_name)
         self.fields["reminder_after_days"].initial = settings.SATISFACTION_REMINDER_DAYS
         self.fields["link_valid_days"].initial = settings.SATISFACTION_SURVEY_LINK_DAYS
         if user.role in HQ_ROLES:
@@ -254,6 +262,7 @@ class ReadingForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = _clients(user)
+        use_picker(self.fields["client"], "api-pick-clients")
 
 
 class TaskDoneForm(forms.Form):

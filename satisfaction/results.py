@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Area, Station
+from config.widgets import Picker
 from pipeline.models.clients import RelationshipStage, Tier
 
 from .models import Answer, Dimension, Questionnaire, SurveyResponse
@@ -51,6 +52,8 @@ class ResponseFilter(django_filters.FilterSet):
             self.filters["station"].queryset = Station.objects.visible_to(user)
             self.filters["area"].queryset = Area.objects.visible_to(user).select_related("station")
             self.filters["questionnaire"].queryset = Questionnaire.objects.visible_to(user)
+        # A picker on the page: a network has 1,000 areas.
+        self.filters["area"].extra["widget"] = Picker("api-pick-areas", label=lambda area: area.long_name)
 
 
 def _avg(value) -> float | None:

@@ -65,6 +65,30 @@ def test_a_list_page_reads_as_many_queries_and_options_whatever_the_data(
         assert large.content.count(b"<option") == small.content.count(b"<option")
 
 
+@pytest.mark.parametrize(
+    "url_name, role",
+    [
+        ("visits:plan_new", "station_master"),
+        ("visits:record_new", "station_master"),
+        ("satisfaction:complaint_new", "station_master"),
+        ("agenda:new", "station_master"),
+        ("pipeline:client_new", "station_master"),
+    ],
+)
+def test_a_form_offers_clients_people_and_areas_by_picker_not_by_select(org, client, url_name, role):
+    # Given a user whose scope grows by people, areas and clients
+    client.force_login(org.by_role()[role])
+    _grow(org, 2)
+    small = client.get(reverse(url_name))
+    _grow(org, 20)
+    # When the form is drawn
+    large = client.get(reverse(url_name))
+    # Then it holds as many options as before, and pickers
+    assert large.status_code == 200
+    assert large.content.count(b"<option") == small.content.count(b"<option")
+    assert b"data-picker=" in large.content
+
+
 def test_past_the_count_limit_the_page_says_more_than_and_pages_on(org, client, monkeypatch):
     # Given a count limit of 3 and five leads
     monkeypatch.setattr(paging, "COUNT_LIMIT", 3)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import LOOP_ROLES
+from config.widgets import use_picker
 from pipeline.models import Client, ClientContact
 from pipeline.models.loop import Stage
 
@@ -70,6 +71,9 @@ class PlanForm(forms.Form):
         self.fields["assignee"].queryset = people
         self.fields["companions"].queryset = people
         self.fields["superior"].queryset = people.exclude(role__in=["area_marketer"])
+        use_picker(self.fields["client"], "api-pick-clients")
+        for name in ("assignee", "companions", "superior"):
+            use_picker(self.fields[name], "api-pick-people", params={"role": sorted(LOOP_ROLES)})
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -124,6 +128,8 @@ class RecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = _clients(user)
         self.fields["attendees"].queryset = _people(user)
+        use_picker(self.fields["client"], "api-pick-clients")
+        use_picker(self.fields["attendees"], "api-pick-people", params={"role": sorted(LOOP_ROLES)})
         if client is not None:
             self.fields["met_contacts"].queryset = ClientContact.objects.filter(client=client)
         else:

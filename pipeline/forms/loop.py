@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import OWNER_ROLES
+from config.widgets import use_picker
 
 from ..models import Competitor, Contract, NeedsAnalysis, Opportunity
 from ..models.clients import CompanyType, RelationshipStage, Tier
@@ -209,6 +210,7 @@ class OwnerTransferForm(forms.Form):
             .filter(is_active=True, role__in=OWNER_ROLES)
             .order_by("role", "username")
         )
+        use_picker(self.fields["to_owner"], "api-pick-people", params={"role": sorted(OWNER_ROLES)})
 
 
 class TierForm(forms.Form):
