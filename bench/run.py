@@ -27,6 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1/lantou_province"
 HOST = "127.0.0.1"
+# Target p95 <= 200 ms at province scale for every role (issue: lists and search that stay fast for HQ).
+LIST_PAGES = {
+    "lead list page (HQ)",
+    "lead page search (HQ)",
+    "lead page search (master)",
+    "lead list page (courier)",
+    "client list page (HQ)",
+    "global search (HQ)",
+    "people picker (HQ)",
+}
 
 
 def parse_args():
@@ -42,6 +52,12 @@ def parse_args():
         "--workers", type=int, default=2 * cores, help="gunicorn worker processes (default: two per core)"
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="measure only endpoints whose name contains this (repeatable)",
+    )
     args = parser.parse_args()
     args.requests = max(1, min(args.requests, 5000))
     args.concurrency = max(1, min(args.concurrency, 32))
@@ -241,7 +257,7 @@ def main() -> None:
         ("province dashboard page", "/dashboard/stations/", executive),
         ("lead list API (25)", "/api/v1/leads/", master),
         ("bare values() view (25)", "/bench/bare-leads/", master),
-        # The list pages and their searches (one read path: config/paging.py, pipeline/selectors/).
+        # The list pages and their searches (one read path: config/paging.py, pipeline/selectors/): LIST_PAGES.
         ("lead list page (HQ)", "/leads/", executive),
         ("lead page search (HQ)", f"/leads/?q={name}", executive),
         ("lead page search (master)", f"/leads/?q={name}", master),
@@ -250,6 +266,8 @@ def main() -> None:
         ("global search (HQ)", f"/search/?q={name}", executive),
         ("people picker (HQ)", f"/api/v1/pick/people/?q={quote('p001')}", executive),
     ]
+    if args.only:
+        targets = [t for t in targets if any(word in t[0] for word in args.only)]
     port = free_port()
     print(
         f"Starting gunicorn ({args.workers} workers) on {HOST}:{port} against {args.database} …", flush=True
@@ -271,18 +289,48 @@ def main() -> None:
         server.wait(timeout=30)
 
     info = machine()
-    lead, bare = results["lead list API (25)"], results["bare values() view (25)"]
+    p95 = {name: r["p95_ms"] for name, r in results.items()}
+    lead, bare = results.get("lead list API (25)"), results.get("bare values() view (25)")
+    lists = [name for name, _path, _cookie in targets if name in LIST_PAGES]
     checks = {
-        "station dashboard API p95 <= 50 ms": results["station dashboard API"]["p95_ms"] <= 50,
-        "station dashboard page p95 <= 50 ms": results["station dashboard page"]["p95_ms"] <= 50,
-        "province dashboard API p95 <= 300 ms": results["province dashboard API"]["p95_ms"] <= 300,
-        "province dashboard page p95 <= 300 ms": results["province dashboard page"]["p95_ms"] <= 300,
-        "lead list >= 60% of the bare view": lead.get("statuses") == {200: args.requests}
-        and lead["rps"] >= 0.6 * bare["rps"],
-        "list pages, searches and pickers p95 <= 200 ms": all(
-            results[n]["p95_ms"] <= 200 for n, _path, _cookie in targets[6:]
-        ),
+        label: ok
+        for label, needed, ok in [
+            (
+                "station dashboard API p95 <= 50 ms",
+                "station dashboard API",
+                lambda: p95["station dashboard API"] <= 50,
+            ),
+            (
+                "station dashboard page p95 <= 50 ms",
+                "station dashboard page",
+                lambda: p95["station dashboard page"] <= 50,
+            ),
+            (
+                "province dashboard API p95 <= 300 ms",
+                "province dashboard API",
+                lambda: p95["province dashboard API"] <= 300,
+            ),
+            (
+                "province dashboard page p95 <= 300 ms",
+                "province dashboard page",
+                lambda: p95["province dashboard page"] <= 300,
+            ),
+            (
+                "lead list >= 60% of the bare view",
+                "bare values() view (25)",
+                lambda: (
+                    lead and lead.get("statuses") == {200: args.requests} and lead["rps"] >= 0.6 * bare["rps"]
+                ),
+            ),
+            (
+                "list pages, searches and pickers p95 <= 200 ms",
+                lists[0] if lists else "-",
+                lambda: all(p95[name] <= 200 for name in lists),
+            ),
+        ]
+        if needed in results
     }
+    checks = {label: ok() for label, ok in checks.items()}
     print()
     print("Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print("Data: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sizes.items()))
@@ -290,7 +338,8 @@ def main() -> None:
         f"Run: {args.requests} requests per endpoint after {args.warmup} warm-up, {args.concurrency} client "
         f"threads, gunicorn {args.workers} sync workers"
     )
-    print(f"Lead list throughput: {lead['rps'] / bare['rps']:.0%} of the bare view")
+    if lead and bare:
+        print(f"Lead list throughput: {lead['rps'] / bare['rps']:.0%} of the bare view")
     print()
     print("| endpoint | p50 ms | p95 ms | req/s | queries/request |")
     print("|---|---:|---:|---:|---:|")

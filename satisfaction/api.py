@@ -4,7 +4,6 @@
 import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +36,6 @@ from .models import (
     ResponseChannel,
     SurveyResponse,
 )
-from .models.complaints import UNRESOLVED
 from .results import ResponseFilter, summarize
 from .services import complaints, indicators, surveys
 
@@ -49,30 +47,18 @@ def _now():
 # --- Complaints ---------------------------------------------------------------------------------------------
 
 
-class ComplaintFilter(django_filters.FilterSet):
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
-
-    class Meta:
-        model = Complaint
-        fields = ["status", "severity", "category", "channel", "client", "owner", "escalation_level"]
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=UNRESOLVED, due_at__lt=timezone.now())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
-
-
 class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Complaints of the clients you see. `due_at` follows from the severity; overdue ones are escalated hourly."""
 
     permission_classes = [RolePermission]
     write_roles = COMPLAINT_ROLES
-    filterset_class = ComplaintFilter
+    filterset_class = selectors.ComplaintFilter
 
     def get_queryset(self):
         qs = Complaint.objects.visible_to(self.request.user).select_related("client")
         if self.action == "retrieve":
             qs = qs.prefetch_related("events")
-        return qs.order_by("-received_at", "-pk")
+        return qs.order_by(*selectors.COMPLAINTS_NEWEST)
 
     def get_serializer_class(self):
         if self.action == "create":

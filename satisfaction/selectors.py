@@ -8,10 +8,13 @@ rows for one campaign), and a subquery per row and figure is paid again for ever
 
 from datetime import datetime
 
+import django_filters
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import Campaign, Invitation, Question, Questionnaire, SurveyResponse
+from .models import Campaign, Complaint, Invitation, Question, Questionnaire, SurveyResponse
+from .models.complaints import UNRESOLVED
 from .models.scope import client_scope_q
 from .services.surveys import campaign_contacts
 
@@ -101,3 +104,40 @@ def pilot_responses(user, questionnaire: Questionnaire) -> QuerySet:
         .select_related("client", "invitation")
         .prefetch_related("answers__question")
     )
+
+
+# --- Complaints: the list of the page and of the API ---------------------------------------------------------
+
+COMPLAINTS_NEWEST = ("-received_at", "-pk")  # the API's order
+COMPLAINTS_DUE_FIRST = ("due_at", "-pk")  # the page's: what must be resolved soonest
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    """The complaint list's filters, as the API takes them and the page hands them over."""
+
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    unresolved = django_filters.BooleanFilter(method="filter_unresolved", label="not resolved or closed yet")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="mine or my clients'")
+
+    class Meta:
+        model = Complaint
+        fields = ["status", "severity", "category", "channel", "client", "owner", "escalation_level"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status__in=UNRESOLVED, due_at__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_unresolved(self, queryset, name, value):
+        return queryset.filter(status__in=UNRESOLVED) if value else queryset.exclude(status__in=UNRESOLVED)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None:
+            return queryset
+        return queryset.filter(Q(owner=user) | Q(client__owner=user))
+
+
+def complaint_list(request, params, *, order=COMPLAINTS_NEWEST) -> QuerySet:
+    """The complaints the request's user sees, filtered by `params` (ComplaintFilter's names), in `order`."""
+    queryset = Complaint.objects.visible_to(request.user).select_related("client", "owner").order_by(*order)
+    return ComplaintFilter(params, queryset=queryset, request=request).qs if params else queryset

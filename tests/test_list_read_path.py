@@ -280,3 +280,51 @@ def test_the_client_picker_is_scoped(org, api_as):
     results = api_as(org.station_master).get("/api/v1/pick/clients/", {"q": "甲方"}).json()["results"]
     assert results == [{"id": mine.pk, "label": "甲方客户"}]
     assert api_as(org.courier_b).get("/api/v1/pick/clients/", {"q": "甲方"}).json()["results"] == []
+
+
+# --- Complaints ----------------------------------------------------------------------------------------------
+
+
+def _complaints(org, n, severity="low"):
+    from django.utils import timezone
+
+    from satisfaction.services import complaints
+
+    for _ in range(n):
+        complaints.complaint_create(
+            by=org.kam,
+            client=ClientFactory(area=org.a1, owner=org.kam),
+            channel="phone",
+            category="delay",
+            severity=severity,
+            description="延误",
+            now=timezone.now(),
+        )
+
+
+def test_the_complaint_page_and_the_api_read_the_same_list_with_as_many_queries(
+    org, client, api_as, monkeypatch
+):
+    # Given complaints of two severities
+    _complaints(org, 4, "low")
+    _complaints(org, 2, "high")
+    client.force_login(org.kam)
+    api = api_as(org.kam)
+    # When the page and the API are asked for the same complaints
+    for page_params, api_params in [
+        ({"severity": "high"}, {"severity": "high", "unresolved": "true"}),
+        ({"mine": "1"}, {"mine": "true", "unresolved": "true"}),
+        ({"status": "resolved"}, {"status": "resolved"}),
+    ]:
+        page = client.get(reverse("satisfaction:complaint_list"), page_params)
+        body = api.get("/api/v1/complaints/", api_params).json()
+        # Then they hold the same complaints (the page puts the soonest due first, the API the newest)
+        assert {c.pk for c in page.context["page"].object_list} == {r["id"] for r in body["results"]}
+    # And past a page of 3, more complaints cost the page no more queries
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("satisfaction:complaint_list"))
+    _complaints(org, 10)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("satisfaction:complaint_list"))
+    assert len(many) == len(few)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import role_required
 from accounts.roles import LEAD_COLLECTORS, REVIEWERS
 from config.files import stored_file_response
+from config.paging import read_bounded
 from config.throttling import rate_limited
 from config.web import put_errors, xlsx_response
 
@@ -188,12 +189,12 @@ def lead_photo_add(request, pk):
 @role_required(*REVIEWERS)
 def review_queue(request):
     """The area's submitted leads, oldest first, with what is missing highlighted."""
-    leads = list(
-        lead_selectors.review_queue(request.user).prefetch_related("photos", "competitors__competitor")[
-            :QUEUE_PAGE
-        ]
+    page = read_bounded(
+        lead_selectors.review_queue(request.user).prefetch_related("photos", "competitors__competitor"),
+        number=1,
+        size=QUEUE_PAGE,
     )
-    total = lead_selectors.review_queue(request.user).count() if len(leads) == QUEUE_PAGE else len(leads)
+    leads, total = page.object_list, page.count
     twins = lead_selectors.pending_twins(request.user, leads)
     visible = set(
         Client.objects.visible_to(request.user)

@@ -1,7 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,36 +7,34 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from accounts.roles import COMPLAINT_ROLES
+from config.paging import page_of
 from config.web import put_errors
 
+from .. import selectors
 from ..forms import CloseForm, ComplaintForm, NoteForm, ReassignForm, ReopenForm, ResolveForm
 from ..models import Category, Complaint, ComplaintStatus, Severity
-from ..models.complaints import UNRESOLVED
 from ..services import complaints as services
 
 
 @role_required(*COMPLAINT_ROLES)
 def complaint_list(request):
     now = timezone.now()
-    qs = (
-        Complaint.objects.visible_to(request.user).select_related("client", "owner").order_by("due_at", "-pk")
-    )
     status = request.GET.get("status", "unresolved")
-    if status == "unresolved":
-        qs = qs.filter(status__in=UNRESOLVED)
-    elif status in ComplaintStatus.values:
-        qs = qs.filter(status=status)
     severity = request.GET.get("severity", "")
-    if severity in Severity.values:
-        qs = qs.filter(severity=severity)
     category = request.GET.get("category", "")
-    if category in Category.values:
-        qs = qs.filter(category=category)
-    if request.GET.get("overdue"):
-        qs = qs.filter(status__in=UNRESOLVED, due_at__lt=now)
-    if request.GET.get("mine"):
-        qs = qs.filter(Q(owner=request.user) | Q(client__owner=request.user))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # What the page's filter form sent, under the names of the API's filters (one selector reads both).
+    params = {
+        "unresolved": "true" if status == "unresolved" else None,
+        "status": status if status in ComplaintStatus.values else None,
+        "severity": severity if severity in Severity.values else None,
+        "category": category if category in Category.values else None,
+        "overdue": "true" if request.GET.get("overdue") else None,
+        "mine": "true" if request.GET.get("mine") else None,
+    }
+    qs = selectors.complaint_list(
+        request, {k: v for k, v in params.items() if v}, order=selectors.COMPLAINTS_DUE_FIRST
+    )
+    page = page_of(request, qs)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
