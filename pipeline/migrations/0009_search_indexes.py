@@ -34,6 +34,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pipeline", "0006_proposal_sent_at")]
+    dependencies = [("pipeline", "0008_lead_captured_at")]
 
     operations = [migrations.RunPython(create, drop)]
