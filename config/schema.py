@@ -1,0 +1,84 @@
+"""The OpenAPI schema's shared part: the error answers an operation can give, in the contract's format.
+
+Every operation of the API can refuse in the same few ways (config/api.py and config/errors.py make the bodies).
+Rather than decorate each view, the schema class adds them from what the operation is: a body or a query string
+can be refused (400), a protected operation answers 401 without credentials and 403 to a role that may not act, an
+object in the path or a page past the end is 404, a throttled one is 429. Answers a view names itself (a 409, a 413,
+a richer 400) win over these.
+"""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework.permissions import AllowAny
+
+_DETAIL = {"type": "string", "description": "What went wrong, in the request's language."}
+
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": _DETAIL},
+        "required": ["detail"],
+    },
+    # DRF's field errors: {"field": ["message", ...], "detail": ...}; a service's refusal is {"detail": [...]}.
+    "ValidationError": {
+        "type": "object",
+        "description": "Field errors (each field with its messages) or, for the request as a whole, `detail`.",
+        "properties": {
+            "detail": {
+                "oneOf": [_DETAIL, {"type": "array", "items": {"type": "string"}}],
+            },
+            "non_field_errors": {"type": "array", "items": {"type": "string"}},
+        },
+        "additionalProperties": True,
+    },
+}
+
+DESCRIPTIONS = {
+    "400": "Bad input, or a state change the object's state refuses.",
+    "401": "No credentials, or credentials no longer valid.",
+    "403": "The caller's role may not do this.",
+    "404": "No such object within the caller's scope (or a page past the end of a list).",
+    "415": "A body in a format the operation does not take.",
+    "429": "Too many requests; `Retry-After` says when to try again.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        for code in self._error_codes(operation):
+            responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+        for code, response in responses.items():
+            # An error a view names without saying its body has the contract's body.
+            if code >= "400" and "content" not in response:
+                schema = "ValidationError" if code == "400" else "Error"
+                response["content"] = {"application/json": {"schema": self._error_schema(schema)}}
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _error_codes(self, operation) -> list[str]:
+        parameters = operation.get("parameters", [])
+        codes = []
+        if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
+            codes.append("400")
+        if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
+            if self.view.get_authenticators():
+                codes.append("401")
+            codes.append("403")
+        if any(p["in"] == "path" for p in parameters) or any(p["name"] == "page" for p in parameters):
+            codes.append("404")
+        if "requestBody" in operation:
+            codes.append("415")
+        if self.view.get_throttles():
+            codes.append("429")
+        return codes
+
+    def _error_schema(self, name: str) -> dict:
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, schema=ERROR_SCHEMAS[name], object=name
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
