@@ -77,6 +77,15 @@ class Pagination(PageNumberPagination):
         )
         return response
 
+    def get_page_size(self, request):
+        # DRF falls back to the default size on a page_size that is not a number; the schema says it is one.
+        value = request.query_params.get(self.page_size_query_param)
+        if value not in (None, "") and not value.lstrip("-").isdigit():
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("A valid integer is required.")]}
+            )
+        return super().get_page_size(request)
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT

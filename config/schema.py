@@ -7,9 +7,16 @@ object in the path or a page past the end is 404, a throttled one is 429. Answer
 a richer 400) win over these.
 """
 
+import copy
+
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+# DRF writes times as "09:30:00"; JSON Schema's `time` format wants an offset too ("09:30:00+08:00").
+TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
 
 _DETAIL = {"type": "string", "description": "What went wrong, in the request's language."}
 
@@ -34,10 +41,10 @@ ERROR_SCHEMAS = {
 }
 
 DESCRIPTIONS = {
-    "400": "Bad input, or a state change the object's state refuses.",
+    "400": "Bad input, or a change the object's present state refuses.",
     "401": "No credentials, or credentials no longer valid.",
     "403": "The caller's role may not do this.",
-    "404": "No such object within the caller's scope (or a page past the end of a list).",
+    "404": "No such object within the caller's scope (in the path, the query or the body), or a page past the end.",
     "415": "A body in a format the operation does not take.",
     "429": "Too many requests; `Retry-After` says when to try again.",
 }
@@ -61,20 +68,33 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _error_codes(self, operation) -> list[str]:
         parameters = operation.get("parameters", [])
+        has_input = "requestBody" in operation or any(p["in"] in ("path", "query") for p in parameters)
         codes = []
-        if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
+        if self.method != "GET" or has_input:
             codes.append("400")
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             if self.view.get_authenticators():
                 codes.append("401")
             codes.append("403")
-        if any(p["in"] == "path" for p in parameters) or any(p["name"] == "page" for p in parameters):
-            codes.append("404")
+            # Ids name objects in the path, the query (a station, an area) and bodies; out of scope they are 404.
+            if has_input:
+                codes.append("404")
         if "requestBody" in operation:
             codes.append("415")
         if self.view.get_throttles():
             codes.append("429")
         return codes
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if isinstance(field, serializers.ChoiceField) and field.read_only and _blank_in_model(field):
+            # DRF drops `allow_blank` from read-only fields, but the stored value can still be "".
+            field = copy.copy(field)
+            field.allow_blank = True
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            del schema["format"]
+            schema["pattern"] = TIME_PATTERN
+        return schema
 
     def _error_schema(self, name: str) -> dict:
         component = ResolvedComponent(
@@ -82,3 +102,13 @@ class AutoSchema(SpectacularAutoSchema):
         )
         self.registry.register_on_missing(component)
         return component.ref
+
+
+def _blank_in_model(field) -> bool:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return False
+    try:
+        return model._meta.get_field(field.source).blank
+    except FieldDoesNotExist:
+        return False

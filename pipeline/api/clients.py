@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from accounts.models import Area, Station
@@ -224,7 +223,7 @@ def _area(user, area_id):
     return area
 
 
-class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ClientViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Client records: the companies accepted leads become. Merged records are left out of the list."""
 
     filterset_class = client_selectors.ClientFilter
@@ -255,6 +254,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         )
         return self._out(client, status.HTTP_201_CREATED)
 
+    # Records change field by field through PATCH (and the services behind it): no `update`, so no PUT here.
     @extend_schema(request=ClientUpdateInput, responses=ClientSerializer)
     def partial_update(self, request, *args, **kwargs):
         client = self.get_object()
@@ -265,13 +265,8 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         client = client_services.client_update(client=client, by=request.user, data=v, area=area)
         return self._out(client)
 
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        # Records change field by field through PATCH (and the services behind it); a PUT is not offered.
-        raise MethodNotAllowed(request.method)
-
     @extend_schema(request=ClientContactsInput, responses=ClientContactSerializer(many=True))
-    @action(detail=True, methods=["put"])
+    @action(detail=True, methods=["put"], pagination_class=None)
     def contacts(self, request, pk=None):
         client = self.get_object()
         data = ClientContactsInput(data=request.data)
@@ -283,7 +278,7 @@ class ClientViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
 
     @extend_schema(methods=["get"], responses=ClientVolumeSerializer(many=True))
     @extend_schema(methods=["post"], request=ClientVolumesInput, responses=ClientVolumeSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="competitor-volumes")
+    @action(detail=True, methods=["get", "post"], url_path="competitor-volumes", pagination_class=None)
     def competitor_volumes(self, request, pk=None):
         """Monthly parcels per competitor over time; POST records one month's figures."""
         client = self.get_object()
