@@ -63,6 +63,20 @@ def test_a_plan_in_the_past_or_far_ahead_is_refused(org, client_a1, days):
     assert not VisitPlan.objects.exists()
 
 
+def test_a_companion_outside_ones_scope_is_refused_without_being_named(org, client_a1):
+    with pytest.raises(ValidationError) as refused:
+        services.plan_create(
+            client=client_a1,
+            by=org.kam,
+            planned_for=client_a1.station.local_date() + timedelta(days=1),
+            companions=[org.kam_b],
+        )
+    message = " ".join(refused.value.message_dict["assignee"])
+    assert "outside your scope" in message
+    assert org.kam_b.username not in message and str(org.kam_b) not in message
+    assert not VisitPlan.objects.exists()
+
+
 def test_a_plan_from_the_screening_plan_carries_its_points_over(org, client_a1):
     Client.objects.filter(pk=client_a1.pk).update(
         plan_key_points="谈时效", plan_topics="月结", plan_initial_quote=True, plan_superior_needed=True

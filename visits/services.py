@@ -74,7 +74,8 @@ def _check_people(by: User, people, client: Client) -> None:
     )
     outside = [p for p in others if p.pk not in visible]
     if outside:
-        raise ValidationError({"assignee": _("%(name)s is outside your scope.") % {"name": outside[0]}})
+        # Name nobody: a person outside one's scope is not to be revealed, not even by name.
+        raise ValidationError({"assignee": _("Someone you chose is outside your scope.")})
 
 
 def _check_superior(superior: User | None, client: Client) -> None:
