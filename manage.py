@@ -7,7 +7,11 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from audit.context import command_context
+
+    # What a command writes (seed_demo, shell, changepassword, ...) is attributed to it in the audit trail.
+    with command_context(sys.argv):
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

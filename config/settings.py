@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "pgtrigger",
+    "pghistory",
     "outbox",
     "health",
     "accounts",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "agenda",
     "targets",
     "dashboard",
+    "audit",  # after every app it records (audit/tracked.py)
     "demo",
 ]
 
@@ -66,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionExpiryMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.errors.ProductErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -209,6 +214,13 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_limits.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+
+# --- Audit trail (docs/audit.md) -------------------------------------------------------------------------------
+# Who acted is stored on each event row as JSON (pghistory's denormalised context): one table read, no join.
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+# Rows older than this many days are pruned by the nightly job (audit.tasks.prune_trail); 0 keeps everything.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

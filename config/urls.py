@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("agenda.api_urls")),
     path("", include("targets.api_urls")),
     path("", include("dashboard.api_urls")),
+    path("", include("audit.api_urls")),
 ]
 
 urlpatterns = [
