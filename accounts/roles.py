@@ -107,3 +107,9 @@ SATISFACTION_VIEWERS = COMPLAINT_ROLES
 INDICATOR_WRITERS = frozenset({R.KEY_ACCOUNT_MANAGER, R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
 # Change indicator definitions and thresholds.
 INDICATOR_ADMINS = frozenset({R.ADMIN})
+
+# --- The audit trail ----------------------------------------------------------------------------------------------
+# Read the trail (the API and a client's history), scoped like the objects; couriers do not.
+AUDIT_READERS = EVERYONE - {R.COURIER}
+# Read a person's history (what they did, what happened to their account): their station master, headquarters.
+PERSON_HISTORY_READERS = frozenset({R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})

@@ -39,7 +39,6 @@ class Source:
 def _sources() -> list[Source]:
     sources = []
     for tracked in TRACKED:
-        subject = {"user": "id", "login": "username", "login_failed": "username"}.get(tracked.object_type)
         sources.append(
             Source(
                 key=EVENT_MODELS[tracked.model]._meta.label,
@@ -47,7 +46,7 @@ def _sources() -> list[Source]:
                 event_model=EVENT_MODELS[tracked.model],
                 scope=tracked.scope,
                 object_id=tracked.object_id,
-                subject=subject,
+                subject=tracked.subject,
             )
         )
     sources.append(
@@ -92,7 +91,7 @@ class Entry:
 def _subject_q(source: Source, person: User) -> Q:
     if source.subject is None:
         return Q(pk__in=[])
-    value = person.pk if source.subject == "id" else person.username
+    value = person.username if source.subject == "username" else person.pk
     return Q(**{source.subject: value})
 
 
@@ -193,6 +192,8 @@ def _actors(rows) -> dict[int, User]:
         context = row.pgh_context or {}
         if isinstance(context.get("user"), int):
             ids.add(context["user"])
+        elif isinstance(getattr(row, "user_id", None), int):
+            ids.add(row.user_id)
     return User.objects.only("pk", "username", "display_name").in_bulk(ids) if ids else {}
 
 
@@ -233,9 +234,13 @@ def _entry(source: Source, row, before, users) -> Entry:
         actor_name, kind = context["job"], "job"
     elif context.get("command"):
         actor_name, kind = f"manage.py {context['command']}", "command"
-    elif source.object_type in ("login", "login_failed") and data.get("username"):
+    elif source.subject == "username" and data.get("username"):
         # A log-in by token, or a failed one: nobody is signed in yet; the row names the account tried.
         actor_name, kind = data["username"], "person"
+    elif source.subject == "user_id" and data.get("user_id") in users:
+        # A token asked for with a password: its owner, not yet signed in.
+        actor_id = data["user_id"]
+        actor_name, kind = str(users[actor_id]), "person"
     else:
         actor_name, kind = "", "database"
     if source.event_model is UserPasswordEvent:

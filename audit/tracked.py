@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, Subquery
 
-from accounts.models import HQ_ROLES, Role, User, scope_q
+from accounts.models import User, scope_q
+from accounts.roles import HQ_ROLES
 
 ScopeFn = Callable[[object], Q]
-
-# Who reads the trail at all (the API answers 403 to the others): couriers do not.
-READERS = frozenset(set(Role) - {Role.COURIER})
 
 
 def _everything(user) -> Q:
@@ -74,6 +72,9 @@ class Tracked:
     actions: dict = field(default_factory=dict)
     events: tuple[str, ...] = ("insert", "update", "delete")
     object_id: str = "id"  # the field naming the object (tokens are named by their public prefix)
+    # The field naming the person a row is about (their account, logins, tokens): the person's history page
+    # shows these rows, and when nobody is signed in (a login, a token asked for) that person is the actor.
+    subject: str | None = None
 
 
 _client_record = {"scope": _client("client__"), "client": "client_id"}
@@ -85,7 +86,13 @@ TRACKED: list[Tracked] = [
     Tracked("accounts.Branch", "branch", _hq),
     Tracked("accounts.Station", "station", _station("id")),
     Tracked("accounts.Area", "area", _people("station", "id")),
-    Tracked("accounts.User", "user", _people("station", "area", "id"), exclude=("password", "last_login")),
+    Tracked(
+        "accounts.User",
+        "user",
+        _people("station", "area", "id"),
+        exclude=("password", "last_login"),
+        subject="id",
+    ),
     Tracked(
         "accounts.ApiToken",
         "api_token",
@@ -93,6 +100,7 @@ TRACKED: list[Tracked] = [
         exclude=("digest",),
         actions={"insert": "token_issued", "delete": "token_revoked"},
         object_id="token_key",
+        subject="user_id",
     ),
     # Logins, page and token alike (axes writes one row per login and per failure; logging out updates the row).
     Tracked(
@@ -102,6 +110,7 @@ TRACKED: list[Tracked] = [
         exclude=("session_hash", "logout_time"),
         actions={"insert": "login"},
         events=("insert",),
+        subject="username",
     ),
     Tracked(
         "axes.AccessFailureLog",
@@ -109,6 +118,7 @@ TRACKED: list[Tracked] = [
         _logins,
         actions={"insert": "login_failed"},
         events=("insert",),
+        subject="username",
     ),
     # Leads and clients (steps 1-2).
     Tracked("pipeline.Competitor", "competitor", _everything),

@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "outbox.tasks.relay",
         "schedule": crontab(),
     },
+    # Nightly (03:30 China time): audit rows older than AUDIT_RETENTION_DAYS (default two years) are pruned.
+    "audit-prune-trail": {
+        "task": "audit.tasks.prune_trail_tick",
+        "schedule": crontab(hour=19, minute=30),
+    },
     # Hourly: overdue complaints go to the area manager, then to the station master.
     "satisfaction-complaint-escalation": {
         "task": "satisfaction.tasks.escalate_overdue_complaints",

@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("agenda.urls")),
     path("", include("targets.urls")),
     path("", include("dashboard.urls")),
+    path("", include("audit.urls")),
     path("", include("health.urls")),
 ]
 handler400 = "config.errors.bad_request"

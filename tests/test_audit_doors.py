@@ -236,6 +236,8 @@ def test_logins_failures_tokens_and_passwords_are_in_the_trail(org, api_client):
     assert actions.count("login") == 2  # the page and the token
     assert actions.count("token_issued") == 1 and actions.count("token_revoked") == 1
     assert "password_changed" in actions
+    issued_entry = trail(user=org.executive, object_type="api_token")[0][-1]
+    assert (issued_entry.action, issued_entry.actor) == ("token_issued", org.courier.pk)
     password = UserPasswordEvent.objects.get(pgh_obj_id=org.courier.pk)
     assert password.pgh_context["user"] == org.station_master.pk
     assert "password" not in {f.name for f in UserPasswordEvent._meta.fields}
