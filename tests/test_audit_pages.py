@@ -4,6 +4,7 @@ person's, scoped like the objects; and the pruning job."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.test import Client as WebClient
 
 from audit.context import audit_context
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _web(user, language="zh-hans"):
-    web = WebClient(HTTP_ACCEPT_LANGUAGE=language)
+    web = WebClient()
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language switch
     web.force_login(user)
     return web
 
@@ -36,8 +38,8 @@ def test_the_client_history_speaks_chinese_with_labels(org, changed_client):
     page = _web(org.station_master).get(f"/clients/{changed_client.pk}/history/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "历史" in html
-    assert "客户等级" in html or "等级" in html  # the field's verbose name, not "tier"
+    assert "变更历史" in html and "修改" in html and "删除" in html
+    assert "等级" in html and ">tier<" not in html  # the field's verbose name, not its code
     assert "周总" in html  # the deleted contact stays findable
     assert str(org.kam) in html
 
