@@ -15,9 +15,10 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.fields.json import KeyTextTransform
 
 from accounts.models import User
+from accounts.roles import AUDIT_READERS
 
 from .models import EVENT_MODELS, NOISE_FIELDS, UserPasswordEvent
-from .tracked import BY_OBJECT_TYPE, PASSWORD_CHANGED, READERS, TRACKED, Tracked, _logins, action_for
+from .tracked import BY_OBJECT_TYPE, PASSWORD_CHANGED, TRACKED, Tracked, _logins, action_for
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ OBJECT_TYPES = sorted(BY_OBJECT_TYPE)
 
 
 def can_read(user) -> bool:
-    return user.is_authenticated and user.role in READERS
+    return user.is_authenticated and user.role in AUDIT_READERS
 
 
 @dataclass
