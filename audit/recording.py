@@ -10,13 +10,24 @@ from .context import current_orm_context
 from .tracked import PASSWORD_CHANGED, TRACKED
 
 
-def _snapshot(event_model, obj) -> dict:
+def _recorded(event_model, obj) -> list[str]:
     names = {f.attname for f in obj._meta.concrete_fields}
-    return {
-        f.attname: getattr(obj, f.attname)
+    return [
+        f.attname
         for f in event_model._meta.concrete_fields
         if not f.name.startswith("pgh_") and f.attname in names
-    }
+    ]
+
+
+def _snapshot(event_model, obj) -> dict:
+    return {name: getattr(obj, name) for name in _recorded(event_model, obj)}
+
+
+def _stored(event_model, obj) -> dict:
+    """The row as the database now holds it, as a trigger would see it (a save() with update_fields writes only
+    those: the instance's other values may be older or newer than the row's)."""
+    names = _recorded(event_model, obj)
+    return type(obj)._base_manager.filter(pk=obj.pk).values(*names).first() or _snapshot(event_model, obj)
 
 
 def _write(event_model, obj, label: str, values: dict) -> None:
@@ -41,7 +52,7 @@ def _saved(sender, instance, created, raw=False, **kwargs):
 
     event_model = EVENT_MODELS[sender._meta.label]
     tracked = _TRACKED_BY_CLASS[sender]
-    values = _snapshot(event_model, instance)
+    values = _stored(event_model, instance)
     if created:
         if "insert" in tracked.events:
             _write(event_model, instance, "insert", values)

@@ -3,6 +3,7 @@ records of one company, and the competitors list."""
 
 from datetime import date
 
+import pghistory.models
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -239,8 +240,10 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
     moved = {}
     for rel in Client._meta.related_objects:
         model = rel.related_model
-        if (model._meta.app_label, model._meta.model_name) in _NOT_MOVED:
-            continue
+        if (model._meta.app_label, model._meta.model_name) in _NOT_MOVED or issubclass(
+            model, pghistory.models.Event
+        ):
+            continue  # the audit trail's copies keep the client they were about
         if rel.many_to_many:
             through = rel.through
             fk = next(f for f in through._meta.fields if f.is_relation and f.related_model is Client)
