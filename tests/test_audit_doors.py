@@ -69,7 +69,7 @@ def test_api_with_a_token_names_the_tokens_owner(org, api_client):
 
 def test_api_create_is_recorded_on_every_database(org, api_as):
     """The ORM door, which SQLite (make run) records too."""
-    response = api_as(org.station_master).post(
+    response = api_as(org.admin).post(
         "/api/v1/competitors/", {"name": "测试新快运", "short_name": "测试"}, format="json"
     )
 
@@ -77,9 +77,9 @@ def test_api_create_is_recorded_on_every_database(org, api_as):
     competitor = Competitor.objects.get(name="测试新快运")
     rows = _rows(EVENT_MODELS["pipeline.Competitor"], competitor.pk)
     assert [r.pgh_label for r in rows] == ["insert"]
-    assert rows[0].pgh_context["user"] == org.station_master.pk
+    assert rows[0].pgh_context["user"] == org.admin.pk
     assert rows[0].pgh_context["request_id"] == response["X-Request-ID"]
-    entry = trail(user=org.station_master, object_type="competitor", object_id=competitor.pk)[0][0]
+    entry = trail(user=org.admin, object_type="competitor", object_id=competitor.pk)[0][0]
     assert entry.action == "create" and entry.changes["name"] == [None, "测试新快运"]
 
 
