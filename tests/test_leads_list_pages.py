@@ -32,10 +32,11 @@ def test_a_list_that_fits_on_one_page_is_counted_without_a_count_query(
 ):
     # Given three leads of the station
     leads = _leads(org, 3)
-    # When the station master lists them
-    with django_assert_num_queries(1):
+    # When the station master lists them: one query on PostgreSQL (the page and its count in one, newest_page);
+    # elsewhere the page and a bounded count, as on every page (config/paging.py)
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         body = api_as(org.station_master).get("/api/v1/leads/").json()
-    # Then one query read the page, and the count is the rows on it
+    # Then the count is the rows on it
     assert body == {"count": 3, "next": None, "previous": None, "results": body["results"]}
     assert [r["id"] for r in body["results"]] == [lead.pk for lead in leads]
 
@@ -57,8 +58,8 @@ def test_pages_link_to_each_other_and_the_count_is_exact_below_the_limit(
     second = api.get(first["next"]).json()
     assert second["previous"] == "http://testserver/api/v1/leads/?page_size=3"
     assert [r["id"] for r in second["results"]] == [lead.pk for lead in leads[3:6]]
-    # The last page knows its count from its own rows
-    with django_assert_num_queries(1):
+    # The last page: the same queries as the first
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         last = api.get(second["next"]).json()
     assert last == {
         "count": 7,
