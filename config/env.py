@@ -1,6 +1,7 @@
 """Read settings from the environment; a bad value stops start-up with a message naming the variable."""
 
 import os
+import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -41,3 +42,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# manage.py commands that sign nothing (no session, token or link), so they need no SECRET_KEY.
+KEYLESS_COMMANDS = frozenset(
+    {"makemigrations", "showmigrations", "sqlmigrate", "makemessages", "compilemessages"}
+)
+
+
+def manage_py_command() -> str | None:
+    """The manage.py sub-command this process runs, if it is manage.py."""
+    argv = sys.argv
+    return argv[1] if len(argv) > 1 and os.path.basename(argv[0]) == "manage.py" else None

@@ -11,7 +11,7 @@ import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import KEYLESS_COMMANDS, env_bool, env_int, env_list, env_str, manage_py_command
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of the embedded defaults: SQLite file, broker folders, beat schedule.
@@ -21,7 +21,8 @@ DEBUG = env_bool("DEBUG", False)
 # With DEBUG, Django's technical 404 and 500 pages instead of the product's (config/errors.py).
 DEBUG_TECHNICAL_PAGES = env_bool("DEBUG_TECHNICAL_PAGES", False)
 # No default, not even for development: a key written in the code would sign sessions wherever it was forgotten.
-SECRET_KEY = env_str("SECRET_KEY")
+# Only the management commands that read models and migrations and sign nothing run without one.
+SECRET_KEY = env_str("SECRET_KEY", "" if manage_py_command() in KEYLESS_COMMANDS else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
