@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
 	    p=$$(pyenv prefix $$v 2>/dev/null)/bin/python3; if [ -x $$p ]; then echo $$p; exit; fi; done; fi; \
 	  echo python3)
 
-.PHONY: run test install lint format messages bench clean
+.PHONY: run test install lint format messages bench clean api-fuzz
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto}
+
+# Schemathesis over every operation of the API against a live server (PostgreSQL): examples, coverage and fuzzing.
+api-fuzz: install
+	RUN_API_FUZZ=1 $(VENV)/bin/pytest tests/test_contract_schemathesis.py -n 0
 
 lint: install
 	$(VENV)/bin/ruff check --fix .

@@ -7,7 +7,7 @@ id as it appears in the log next to the traceback.
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -77,6 +77,31 @@ def server_error(request):
     return HttpResponseServerError(html)
 
 
+class NulCharacterMiddleware:
+    """Refuses a NUL character in the address's parameters or a form's fields with 400: no field accepts one
+    (forms and serializers say so field by field), and a search or filter reading a parameter directly would
+    otherwise hand it to PostgreSQL, which refuses it in any text."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET) or (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and _has_nul(request.POST)
+        ):
+            message = _("The request contains a NUL character, which no field accepts.")
+            if _wants_json(request):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _has_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+
 class ProductErrorPagesMiddleware:
     """With DEBUG on (`make run`), Django answers an unknown address or an uncaught exception with its English
     technical page; this shows the product's own pages instead, in the user's language, as production does.
@@ -91,7 +116,6 @@ class ProductErrorPagesMiddleware:
             not settings.DEBUG
             or settings.DEBUG_TECHNICAL_PAGES
             or response.status_code not in (404, 500)
-            or _wants_json(request)
             or not response.get("Content-Type", "").startswith("text/html")
         ):
             return response

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "accounts.middleware.BrowserDefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "config.errors.RequestSizeMiddleware",
+    "config.errors.NulCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -6,6 +6,7 @@ service is missing they are skipped with the reason, unless REQUIRE_SERVICES=1 (
 
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -76,6 +77,8 @@ _reasons: dict[str, str | None] = {}
 
 
 def pytest_runtest_setup(item):
+    if item.get_closest_marker("fuzz") and os.environ.get("RUN_API_FUZZ") != "1":
+        pytest.skip("the API fuzzing run takes a quarter of an hour; RUN_API_FUZZ=1 (make api-fuzz) runs it")
     for marker in ("postgres", "redis", "browser"):
         if item.get_closest_marker(marker) is None:
             continue
@@ -274,6 +277,38 @@ def _chromium():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_one_request_at_a_time_on_sqlite():
+    """On SQLite the live server's threads share the test's one in-memory connection, which cannot serve two
+    requests at once (a browser asks for a page and its scripts together): there the server answers one request
+    at a time. PostgreSQL gives each thread its own connection and keeps the threaded server as it is."""
+    from django.test.testcases import LiveServerThread, ThreadedWSGIServer
+
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+    lock = threading.Lock()
+
+    class OneRequestAtATime(ThreadedWSGIServer):
+        def set_app(self, application):
+            def serialised(environ, start_response):
+                with lock:
+                    result = application(environ, start_response)
+                    try:
+                        body = b"".join(result)
+                    finally:
+                        if hasattr(result, "close"):
+                            result.close()
+                return [body]
+
+            super().set_app(serialised)
+
+    before = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATime
+    yield
+    LiveServerThread.server_class = before
 
 
 @pytest.fixture

@@ -169,3 +169,42 @@ def test_pages_name_a_favicon_and_favicon_ico_leads_to_it(client):
     from django.contrib.staticfiles import finders
 
     assert finders.find("favicon.svg")
+
+
+@pytest.mark.django_db
+def test_with_debug_on_an_unknown_api_address_is_still_a_json_404(api_as, org, settings):
+    settings.DEBUG = True  # as under make run: Django would answer its technical HTML page
+    answer = api_as(org.station_master).patch("/api/v1/areas/not-a-number/", {}, format="json")
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address",
+    ["/api/v1/pick/people/?q=%00", "/api/v1/search/?q=a%00b", "/api/v1/leads/?search=%00", "/leads/?q=%00"],
+)
+def test_a_nul_character_in_a_parameter_is_a_400_not_a_database_error(org, address):
+    client = Client(raise_request_exception=False)
+    client.force_login(org.executive)
+    answer = client.get(address, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    if address.startswith("/api/"):
+        assert answer.json() == {"detail": "The request contains a NUL character, which no field accepts."}
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_form_field_is_a_400(org):
+    client = Client(raise_request_exception=False)
+    client.force_login(org.courier)
+    answer = client.post(
+        "/leads/new/", "company_name=%E7%94%B2%00", content_type="application/x-www-form-urlencoded"
+    )
+    assert answer.status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_global_search_with_nothing_to_look_for_answers_as_its_schema_says(api_as, org):
+    answer = api_as(org.courier).get("/api/v1/search/", {"q": ""})
+    assert answer.status_code == 200
+    assert answer.json()["more"] == {"leads": False, "clients": False, "contacts": False}

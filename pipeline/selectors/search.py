@@ -90,7 +90,12 @@ def global_search(user, value, *, limit: int = GLOBAL_LIMIT) -> dict:
 
     value = clean(value)
     if not value:
-        return {"leads": [], "clients": [], "contacts": [], "more": {}}
+        return {
+            "leads": [],
+            "clients": [],
+            "contacts": [],
+            "more": {"leads": False, "clients": False, "contacts": False},
+        }
     clients = Client.objects.visible_to(user).active()
     groups = {
         "leads": search_leads(Lead.objects.visible_to(user), value).select_related("collected_by")[
