@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # Longer periods are shortened to this many days (ending on the requested end): a year of history is what
@@ -22,9 +22,9 @@ class PeriodKind:
     MONTH = "month"
     LAST_30 = "30d"
     CHOICES = [
-        (DAY, _("Day")),
-        (WEEK, _("Week")),
-        (MONTH, _("Month")),
+        (DAY, pgettext_lazy("period", "Day")),
+        (WEEK, pgettext_lazy("period", "Week")),
+        (MONTH, pgettext_lazy("period", "Month")),
         (LAST_30, _("Last 30 days")),
     ]
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Area, Station, User
 from accounts.roles import HQ_ROLES, Role
@@ -158,7 +159,7 @@ class CampaignForm(forms.Form):
         queryset=None,
         help_text=_("Only piloted and approved questionnaires can be sent to a segment."),
     )
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=200)
     station = forms.ModelChoiceField(
         label=_("Station"), queryset=Station.objects.none(), required=False, empty_label=_("Every station")
     )

@@ -3,6 +3,7 @@ merging, the competitors list and the screening price."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Area
 from config.widgets import Picker
@@ -40,7 +41,7 @@ class ClientFilterForm(forms.Form):
             ("priority", _("Priority")),
             ("revenue", _("Expected revenue")),
             ("updated", _("Last change")),
-            ("name", _("Name")),
+            ("name", pgettext_lazy("of a thing", "Name")),
         ],
         required=False,
     )
@@ -144,7 +145,7 @@ class NewClientForm(ClientForm):
 class ContactForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    title = forms.CharField(label=pgettext_lazy("job", "Title"), max_length=100, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=ContactRole.choices, required=False)
     phone = forms.CharField(
         label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})

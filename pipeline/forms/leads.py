@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Area, User
 from config.widgets import Picker
@@ -34,7 +35,7 @@ class LeadForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
     )
-    contact_title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    contact_title = forms.CharField(label=pgettext_lazy("job", "Title"), max_length=100, required=False)
     contact_role = forms.ChoiceField(label=_("Role"), choices=with_empty(ContactRole.choices), required=False)
     photos = forms.FileField(
         label=_("Business card photo"),
@@ -75,7 +76,7 @@ class LeadForm(forms.Form):
         for i in range(self.EXTRA_CONTACTS):
             self.fields[f"contact{i}_name"] = forms.CharField(label=_("Name"), max_length=100, required=False)
             self.fields[f"contact{i}_title"] = forms.CharField(
-                label=_("Title"), max_length=100, required=False
+                label=pgettext_lazy("job", "Title"), max_length=100, required=False
             )
             self.fields[f"contact{i}_role"] = forms.ChoiceField(
                 label=_("Role"), choices=with_empty(ContactRole.choices), required=False

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import scope_q
 
@@ -260,7 +261,7 @@ class Client(models.Model):
 class ClientContact(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
     phone2 = models.CharField(_("other phone"), max_length=40, blank=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import scope_q
 from config.files import random_name
@@ -203,7 +204,7 @@ class LeadContact(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_normalized = models.CharField(max_length=20, blank=True, db_index=True, editable=False)

@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .scope import client_scope_q
 
 
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
-    EMAIL = "email", _("E-mail")
-    VISIT = "visit", _("Visit")
+    EMAIL = "email", pgettext_lazy("channel", "E-mail")
+    VISIT = "visit", pgettext_lazy("channel", "Visit")
     API = "api", _("API")
 
 
@@ -26,12 +27,12 @@ class Category(models.TextChoices):
 
 class Severity(models.TextChoices):
     LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
+    MEDIUM = "medium", pgettext_lazy("complaint priority", "Medium")
     HIGH = "high", _("High")
 
 
 class ComplaintStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("complaint status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .scope import client_scope_q
 from .surveys import in_language
@@ -21,7 +22,7 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     threshold = models.DecimalField(_("warning threshold"), max_digits=10, decimal_places=3)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
