@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 
 from accounts.models import Station, User
 from accounts.roles import QUOTA_ROLES
+from config import numbers
 from pipeline.models import Client
 from pipeline.models.loop import LOOP, Stage
 from quota.calendar import entry_for, settings_for
@@ -25,7 +26,7 @@ from .periods import Period
 
 
 def _ratio(part, whole):
-    return None if not whole else round(part / whole, 4)
+    return numbers.ratio(part, whole)
 
 
 class LiveJudge:
@@ -533,7 +534,7 @@ def province_figures(*, stations, period: Period) -> dict:
 
 
 def notice_figures(*, station: Station, area=None, period: Period) -> dict:
-    """The notice (通报): areas ranked by leads per person, people by leads that count, for the period."""
+    """The notice (通报): areas ranked by leads per person, people by the leads that count for the quota."""
     figures = station_figures(station=station, area=area, period=period, full=False)
     area_names = {a["area"]: a["name"] for a in figures["areas"]}
     areas = sorted(
@@ -555,12 +556,15 @@ def notice_figures(*, station: Station, area=None, period: Period) -> dict:
         }
         for i, a in enumerate(areas, start=1)
     ]
+    # Ranked by what the heading says, the leads that count for the quota; ties go to more leads collected, then
+    # fewer days missed, then the name, so equal rows keep one order on the page and in the workbook.
     people = sorted(
         figures["people"],
         key=lambda p: (
             -p["counted_period"],
-            -(p["compliance"] or 0),
+            -p["leads_period"],
             p["due_days"] - p["met_days"],
+            p["name"],
             p["username"],
         ),
     )

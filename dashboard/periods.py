@@ -93,10 +93,20 @@ class PeriodForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, data=None, *, today: datetime.date, default_kind: str = PeriodKind.LAST_30):
+    def __init__(
+        self,
+        data=None,
+        *,
+        today: datetime.date,
+        default_kind: str = PeriodKind.LAST_30,
+        default_day: datetime.date | None = None,
+    ):
         super().__init__(data)
         self.today = today
         self.default_kind = default_kind
+        self.default_day = default_day or today
+        if default_day is not None:
+            self.fields["date"].initial = default_day
 
     def clean(self):
         data = super().clean()
@@ -126,7 +136,7 @@ class PeriodForm(forms.Form):
             day = day or end
             kind = ""
         else:
-            day = day or today
+            day = day or self.default_day
             kind = kind or self.default_kind
             start, end = period_bounds(kind, day, today)
         notes = []
@@ -140,9 +150,16 @@ class PeriodForm(forms.Form):
         return data
 
 
-def parse_period(params, *, today: datetime.date, default_kind: str = PeriodKind.LAST_30) -> Period:
-    """The period asked for in `params` (a QueryDict), or ValidationError keyed by parameter."""
-    form = PeriodForm(params, today=today, default_kind=default_kind)
+def parse_period(
+    params,
+    *,
+    today: datetime.date,
+    default_kind: str = PeriodKind.LAST_30,
+    default_day: datetime.date | None = None,
+) -> Period:
+    """The period asked for in `params` (a QueryDict), or ValidationError keyed by parameter; without a day, the
+    period holds `default_day` (today unless said otherwise)."""
+    form = PeriodForm(params, today=today, default_kind=default_kind, default_day=default_day)
     if not form.is_valid():
         raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
     return form.cleaned_data["result"]

@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from config import numbers
 from pipeline.models.loop import Contract
 from quota.models import CLOSED_FLAG_STATUSES, FlagStatus, QuotaFlag
 from satisfaction.models import Complaint, IndicatorWarning, SurveyResponse
@@ -18,7 +19,7 @@ from .periods import Period
 
 
 def _ratio(part, whole):
-    return None if not whole else round(part / whole, 4)
+    return numbers.ratio(part, whole)
 
 
 def contracts(clients, period: Period) -> dict:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, Station
 from accounts.roles import HQ_ROLES, MY_DAY_ROLES
 from config.web import xlsx_response
+from quota.calendar import last_working_day
 from targets.scorecards import as_table
 
 from . import access, figures, jobs, sections, versions, workbook
@@ -44,10 +45,12 @@ def _targets_table(summary: dict) -> dict:
     return {"month": summary["month"], "levels": levels}
 
 
-def _period_or_errors(request, today, default_kind=PeriodKind.LAST_30):
-    form = PeriodForm(request.GET or None, today=today, default_kind=default_kind)
+def _period_or_errors(request, today, default_kind=PeriodKind.LAST_30, default_day=None):
+    form = PeriodForm(request.GET or None, today=today, default_kind=default_kind, default_day=default_day)
     try:
-        return parse_period(request.GET, today=today, default_kind=default_kind), form
+        return parse_period(
+            request.GET, today=today, default_kind=default_kind, default_day=default_day
+        ), form
     except ValidationError:
         form.is_valid()
         return None, form
@@ -113,7 +116,10 @@ def _notice(request):
     station, area = access.dashboard_scope(
         request.user, station_id=request.GET.get("station"), area_id=request.GET.get("area")
     )
-    period, form = _period_or_errors(request, station.local_date(), default_kind=PeriodKind.DAY)
+    today = station.local_date()
+    period, form = _period_or_errors(
+        request, today, default_kind=PeriodKind.DAY, default_day=last_working_day(station, today)
+    )
     data = None
     if period is not None:
         data = figures.notice_figures(station=station, area=area, period=period)

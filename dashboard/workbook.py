@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from config import numbers
 from config.xlsx import append_row
 from targets.models import Metric
 from targets.workbook import ranking_sheet
@@ -37,9 +38,10 @@ def _sheet(wb, title, heading, columns, rows, *, mark_missed=False):
                 cell.fill = BEHIND_FILL
     for i, (label, key) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, len(label) * 2 + 2)
-        if key == "compliance":
+        formats = {"compliance": numbers.XLSX_PERCENT, "leads_per_person": numbers.XLSX_DECIMAL}
+        if key in formats:
             for (cell,) in ws.iter_rows(min_row=4, min_col=i, max_col=i):
-                cell.number_format = "0.0%"
+                cell.number_format = formats[key]
     ws.freeze_panes = "A4"
     return ws
 
@@ -53,7 +55,7 @@ def notice_workbook(notice: dict) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     common = [
-        (_("Leads"), "leads"),
+        (_("Leads collected"), "leads"),
         (_("Counting for the quota"), "counted"),
         (_("Days due"), "due_days"),
         (_("Days met"), "met_days"),
@@ -77,7 +79,7 @@ def notice_workbook(notice: dict) -> bytes:
         wb,
         _("People"),
         heading,
-        [(_("Rank"), "rank"), (_("Name"), "name"), (_("Area"), "area"), *common],
+        [(_("Rank"), "rank"), (_("Name"), "name"), (_("Area"), "area"), common[1], common[0], *common[2:]],
         notice["people"],
         mark_missed=True,
     )

@@ -158,7 +158,12 @@ def _key_account(client):
         yield TimelineEntry(
             at=regression.created_at,
             kind="regression",
-            title=f"{regression.get_kind_display()}: {regression.get_cause_display()} ({controllable})",
+            title=_("%(kind)s: %(cause)s (%(controllable)s)")
+            % {
+                "kind": regression.get_kind_display(),
+                "cause": regression.get_cause_display(),
+                "controllable": controllable,
+            },
             detail=regression.reason,
             by=_who(regression.by),
         )

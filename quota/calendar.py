@@ -123,3 +123,14 @@ def is_working_day(station, day: datetime.date) -> bool:
 def holidays_known(year: int) -> bool:
     """Whether the statutory holidays of `year` have been published and are known to the system."""
     return year in KNOWN_YEARS
+
+
+def last_working_day(station, before: datetime.date, *, within_days: int = 31) -> datetime.date:
+    """The last working day at the station before `before`: the last whole day of work (a notice opened on a
+    Monday morning or a Sunday reports Friday's or Saturday's work, not a day still under way or a rest day).
+    The day before `before` when none is found."""
+    start = before - datetime.timedelta(days=within_days)
+    for entry in reversed(station_calendar(station, start, before - datetime.timedelta(days=1))):
+        if entry.working:
+            return entry.day
+    return before - datetime.timedelta(days=1)

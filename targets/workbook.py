@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from config import numbers
 from config.xlsx import append_row
 
 from .models import Metric
@@ -53,7 +54,11 @@ def ranking_sheet(wb, title: str, heading: str, ranked: list[dict], metrics: lis
             row = entry["metrics"].get(metric)
             values += [float(row["target"]), float(row["actual"])] if row else ["", ""]
         append_row(ws, values)
-        ws.cell(ws.max_row, 4).number_format = "0.0%"
+        ws.cell(ws.max_row, 4).number_format = numbers.XLSX_PERCENT
+        for i, metric in enumerate(metrics):
+            if metric == Metric.REVENUE:
+                for column in (5 + 2 * i, 6 + 2 * i):
+                    ws.cell(ws.max_row, column).number_format = numbers.XLSX_MONEY
         if entry["behind"]:
             for cell in ws[ws.max_row]:
                 cell.fill = BEHIND_FILL
@@ -92,7 +97,10 @@ def rows_sheet(wb, title: str, rows: list[dict]) -> None:
                 row["rank"],
             ],
         )
-        ws.cell(ws.max_row, 7).number_format = "0.0%"
+        ws.cell(ws.max_row, 7).number_format = numbers.XLSX_PERCENT
+        if row["metric"] == Metric.REVENUE:
+            for column in (5, 6, 8):
+                ws.cell(ws.max_row, column).number_format = numbers.XLSX_MONEY
     _widths(ws, labels)
     ws.freeze_panes = "A2"
 

@@ -5,9 +5,11 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import NoReverseMatch, get_urlconf, reverse
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from config import numbers
+from quota.models import FlagStatus
 
 register = template.Library()
 
@@ -32,11 +34,11 @@ def list_url(name: str, **params) -> str:
 
 def format_value(value, fmt: str = "") -> str:
     if value is None:
-        return "—"
+        return numbers.MISSING
     if fmt == "percent":
-        return f"{value * 100:.1f}%"
+        return numbers.percent_text(value)
     if fmt == "decimal":
-        return number_format(value, 1)
+        return numbers.decimal_text(value)
     return str(value)
 
 
@@ -61,3 +63,12 @@ def num(value, list_name="", *, bind="", key="", fmt="", **params):
 @register.filter
 def percent(value):
     return format_value(value, "percent")
+
+
+@register.filter
+def flag_status(value):
+    """A miss flag's status in the reader's words (the figures carry its code, as the API does)."""
+    try:
+        return FlagStatus(value).label
+    except ValueError:
+        return value

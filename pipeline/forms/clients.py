@@ -46,8 +46,14 @@ class ClientFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, user, default_sort: str, **kwargs):
+        # The order shown in "Sort by" is the order of the rows: without a choice, the page's own default.
+        if data is not None and not data.get("sort"):
+            data = data.copy()
+            data["sort"] = default_sort
+        super().__init__(data, **kwargs)
+        self.default_sort = default_sort
+        self.fields["sort"].initial = default_sort
         self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
 
     def params(self) -> dict:
@@ -64,8 +70,10 @@ class ClientFilterForm(forms.Form):
             out["stage"] = [out["stage"]]  # a multiple choice in the selector
         return out
 
-    def order(self, default: str) -> str:
-        return (self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else None) or default
+    def order(self) -> str:
+        return (
+            self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else None
+        ) or self.default_sort
 
 
 class ClientForm(forms.Form):

@@ -214,7 +214,8 @@ class OwnerTransferForm(forms.Form):
 
 
 class TierForm(forms.Form):
-    tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices)
+    # No tier yet reads "—", never as the first tier.
+    tier = forms.ChoiceField(label=_("Tier"), choices=[("", "—"), *Tier.choices])
 
 
 class RelationshipForm(forms.Form):

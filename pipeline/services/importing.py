@@ -27,10 +27,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.cell import WriteOnlyCell
 
 from accounts.models import Area, Role, User
 from accounts.roles import CLIENT_EDITORS, HISTORY_IMPORTERS, LEAD_COLLECTORS
-from config import xlsx
+from config import numbers, xlsx
 
 from ..models import (
     Client,
@@ -1014,6 +1015,17 @@ CLIENT_EXPORT = [
 ]
 
 
+# Headers of columns whose field has no words of its own (a relation named by its model): in the reader's
+# language like every other header, since exports are read in Chinese too.
+EXPORT_HEADERS = {"id": gettext_lazy("No."), "area": gettext_lazy("area"), "client": gettext_lazy("client")}
+# Columns in money, formatted as the pages write it.
+EXPORT_MONEY = {"expected_revenue"}
+
+
+def _export_header(model, name) -> str:
+    return str(EXPORT_HEADERS.get(name) or model._meta.get_field(name).verbose_name)
+
+
 def _export_value(obj, name):
     field = obj._meta.get_field(name)
     if field.choices and not field.is_relation:
@@ -1039,13 +1051,16 @@ def export_xlsx(queryset, kind: str) -> bytes:
         )
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(str(model._meta.verbose_name_plural))
-    xlsx.append_row(
-        sheet, [str(model._meta.get_field(c).verbose_name) if c != "id" else _("No.") for c in columns]
-    )
+    xlsx.append_row(sheet, [_export_header(model, c) for c in columns])
     related = [c for c in columns if model._meta.get_field(c).is_relation]
     for obj in queryset.select_related(*related).iterator(chunk_size=2000):
         # Every string a text cell: a company named "=HYPERLINK(...)" must not become a formula (config/xlsx.py).
-        xlsx.append_row(sheet, [_export_value(obj, c) for c in columns])
+        values = [_export_value(obj, c) for c in columns]
+        for i, c in enumerate(columns):
+            if c in EXPORT_MONEY and values[i] is not None:
+                values[i] = WriteOnlyCell(sheet, values[i])
+                values[i].number_format = numbers.XLSX_MONEY
+        xlsx.append_row(sheet, values)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

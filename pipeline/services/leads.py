@@ -460,7 +460,7 @@ def lead_reject(*, lead: Lead, by: User, category: str, reason: str, at: datetim
         action=LeadAction.REJECTED,
         by=by,
         at=now,
-        reason=f"{RejectReason(category).label}: {reason}",
+        reason=_("%(category)s: %(reason)s") % {"category": RejectReason(category).label, "reason": reason},
     )
     with translation.override(settings.LANGUAGE_CODE):
         message = _("Lead “%(name)s” was rejected (%(category)s): %(reason)s") % {

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Station
 from accounts.roles import CLIENT_EDITORS, PRICE_EDITORS
+from config import numbers
 
 from ..models import Client, ClientCompetitorVolume, ClientMerge, ScreeningSettings
 from ..models.clients import CompanyType, ContactRole, Difficulty, Source
@@ -171,8 +172,12 @@ def assess(client: Client, *, average_price: Decimal | None = None) -> Assessmen
 
     lines = [
         Line(
-            _("Expected revenue ¥%(revenue)s a month (%(volume)s parcels × ¥%(price)s)")
-            % {"revenue": f"{revenue:,.0f}", "volume": f"{volume:,}", "price": price},
+            _("Expected revenue %(revenue)s a month (%(volume)s parcels × %(price)s)")
+            % {
+                "revenue": numbers.money_text(revenue),
+                "volume": f"{volume:,}",
+                "price": numbers.money_text(price, 2),
+            },
             _revenue_points(revenue),
         )
     ]

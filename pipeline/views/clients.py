@@ -43,8 +43,8 @@ def _client_rows(clients):
 
 @login_required
 def client_list(request):
-    form = forms.ClientFilterForm(request.GET or None, user=request.user)
-    qs = client_selectors.client_list(request.user, form.params(), sort=form.order("updated")).select_related(
+    form = forms.ClientFilterForm(request.GET or None, user=request.user, default_sort="updated")
+    qs = client_selectors.client_list(request.user, form.params(), sort=form.order()).select_related(
         "area", "owner"
     )
     if request.GET.get("export") == "xlsx":
@@ -71,9 +71,9 @@ def client_list(request):
 @login_required
 def screening_list(request):
     """The marketer's screening list: clients still in collection or screening, highest priority first."""
-    form = forms.ClientFilterForm(request.GET or None, user=request.user)
+    form = forms.ClientFilterForm(request.GET or None, user=request.user, default_sort="priority")
     qs = (
-        client_selectors.client_list(request.user, form.params(), sort=form.order("priority"))
+        client_selectors.client_list(request.user, form.params(), sort=form.order())
         .filter(stage__in=[Stage.COLLECT, Stage.SCREEN])
         .select_related("area", "owner")
         .prefetch_related("contacts")

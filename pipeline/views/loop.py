@@ -2,8 +2,6 @@
 kanban board and the funnel. Each view looks the client up through `visible_to`, parses a form, calls a
 service, and renders or redirects."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -514,8 +511,6 @@ def kanban(request):
             "loop": list(LOOP),
             "drop_reasons": DropReason.choices,
             "total": sum(counts.values()),
-            # The totals kanban.js recomputes after a move are written as floatformat:"0g" writes them.
-            "thousands": get_format("THOUSAND_SEPARATOR"),
             **filters,
         },
     )
@@ -524,14 +519,18 @@ def kanban(request):
 @role_required(*LOOP_ROLES)
 def funnel_page(request):
     clients, filters = _filtered_clients(request)
-    today = timezone.localdate()
-    start = parse_date(request.GET.get("start") or "") or today - timedelta(days=365)
-    end = parse_date(request.GET.get("end") or "") or today
+    # Without dates the funnel counts every client, whenever collected, as the dashboard's funnel does: the two
+    # pages show the same numbers until somebody asks for a period.
+    start = parse_date(request.GET.get("start") or "")
+    end = parse_date(request.GET.get("end") or "")
     error = ""
-    if start > end:
-        error = _("The period ends before it starts; showing the last twelve months.")
-        start, end = today - timedelta(days=365), today
-    clients = clients.filter(created_at__date__gte=start, created_at__date__lte=end)
+    if start and end and start > end:
+        error = _("The period ends before it starts; showing every client.")
+        start = end = None
+    if start:
+        clients = clients.filter(created_at__date__gte=start)
+    if end:
+        clients = clients.filter(created_at__date__lte=end)
     result = funnel(clients)
     widest = max([s.reached for s in result.steps] + [1])
     for step in result.steps:

@@ -31,6 +31,7 @@
       if (v === undefined) { return; }
       var fmt = el.dataset.format;
       if (fmt === "percent") { el.textContent = percent(v); }
+      else if (fmt === "decimal") { el.textContent = v === null ? "—" : (Math.round(v * 10) / 10).toFixed(1); }
       else if (fmt === "met") {
         el.textContent = v === null ? "—" : (v ? labels.lMet : labels.lNotyet);
         el.classList.toggle("badge-ok", v === true);

@@ -54,7 +54,7 @@
       option.value = to;
       var prefix = "";
       if (from === "dropped") prefix = board.dataset.msgReopen + " ";
-      else if (to !== "dropped" && loop.indexOf(to) > loop.indexOf(from)) prefix = board.dataset.msgNext + ": ";
+      else if (to !== "dropped" && loop.indexOf(to) > loop.indexOf(from)) prefix = board.dataset.msgNext;
       else if (to !== "dropped") prefix = board.dataset.msgBack + " ";
       option.textContent = prefix + labels[to];
       select.appendChild(option);
@@ -70,7 +70,8 @@
     badge.textContent = String(parseInt(badge.textContent, 10) + delta);
     var total = column(stage).querySelector("[data-total]");
     var before = parseInt(total.textContent.replace(/\D/g, ""), 10) || 0;
-    total.textContent = String(before + delta * revenue).replace(/\B(?=(\d{3})+(?!\d))/g, board.dataset.thousands);
+    // As the page writes money (config/numbers.py): ¥13,856.
+    total.textContent = "¥" + String(before + delta * revenue).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   }
 
   // A refused move says why on the card itself, where the eye is, until the card is moved again.
