@@ -226,8 +226,7 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-# Each language named in itself: the switch offers "English" on a Chinese page and "中文" on an English one.
-LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
