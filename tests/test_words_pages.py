@@ -63,7 +63,15 @@ def _allowed() -> set[str]:
     return names
 
 
-ROLES = ["courier", "area_marketer", "area_manager", "station_master", "key_account_manager", "executive", "admin"]
+ROLES = [
+    "courier",
+    "area_marketer",
+    "area_manager",
+    "station_master",
+    "key_account_manager",
+    "executive",
+    "admin",
+]
 
 
 def test_a_chinese_page_says_nothing_in_english(world, client):
@@ -131,5 +139,7 @@ def test_the_english_detector_finds_english_and_lets_codes_through():
     assert english_left("<p>已提交</p><p>open</p>") == ["open"]
     assert english_left("<label>公司名称:</label>") == ["公司名称:"]
     assert english_left("<option>---------</option>") == ["---------"]
-    assert english_left('<button lang="en">English</button><p>courier1 · A01 · 3 km · ¥13,856 · Excel</p>') == []
+    assert (
+        english_left('<button lang="en">English</button><p>courier1 · A01 · 3 km · ¥13,856 · Excel</p>') == []
+    )
     assert english_left('<p title="Next page">下一页</p>') == ["Next page"]
