@@ -35,9 +35,9 @@ def test_the_board_fits_the_window_and_columns_scroll_under_sticky_headers(org, 
     assert abs(header["y"] - column["y"]) <= 1
     # Cards carry their revenue, columns their totals
     survey = page.locator('.kanban-col[data-stage="survey"]')
-    assert survey.locator("[data-total]").inner_text() == "14000"
-    assert needs.locator("[data-total]").inner_text() == "40000"
-    assert "¥13856" in survey.locator(".kanban-card", has_text="调查甲").inner_text()
+    assert survey.locator("[data-total]").inner_text() == "¥14,000"
+    assert needs.locator("[data-total]").inner_text() == "¥40,000"
+    assert "¥13,856" in survey.locator(".kanban-card", has_text="调查甲").inner_text()
 
 
 def test_a_refused_drop_says_why_on_the_card_and_a_move_carries_its_revenue(org, browser_page):
@@ -66,5 +66,5 @@ def test_a_refused_drop_says_why_on_the_card_and_a_move_carries_its_revenue(org,
     page.wait_for_selector(
         f'.kanban-col[data-stage="survey"] .kanban-card[data-id="{back.pk}"]:not(.pending)'
     )
-    assert page.locator('.kanban-col[data-stage="survey"] [data-total]').inner_text() == "700"
-    assert page.locator('.kanban-col[data-stage="needs"] [data-total]').inner_text() == "500"
+    assert page.locator('.kanban-col[data-stage="survey"] [data-total]').inner_text() == "¥700"
+    assert page.locator('.kanban-col[data-stage="needs"] [data-total]').inner_text() == "¥500"

@@ -354,5 +354,5 @@ def test_kanban_cards_carry_expected_revenue_and_columns_their_totals(org, clien
     survey = next(col for col in response.context["board"] if col["stage"] == Stage.SURVEY)
     assert (survey["count"], survey["revenue"]) == (2, 14000)
     page = response.content.decode()
-    assert "¥<span data-total>14000</span>/月" in page
-    assert 'data-revenue="13856"' in page and "¥13856/月" in page
+    assert "<span data-total>¥14,000</span>/月" in page
+    assert 'data-revenue="13856"' in page and "¥13,856/月" in page
