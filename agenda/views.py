@@ -17,6 +17,7 @@ from accounts.models import Station, today_for
 from accounts.permissions import role_required
 from accounts.roles import HQ_ROLES, TASK_RULE_KEEPERS
 from config.web import put_errors
+from config.widgets import picker
 from pipeline.models import Client
 
 from . import feed, rules, selectors, services
@@ -154,13 +155,16 @@ def settings_page(request):
                 request, _("Saved. The rules apply from their next run (within a quarter of an hour).")
             )
             return redirect(f"{reverse('agenda:settings')}?station={station.pk}")
+    # Headquarters choose among every station: a picker, not a select of a whole network's stations.
     stations = (
-        Station.objects.visible_to(request.user).order_by("code") if request.user.role in HQ_ROLES else None
+        picker("station", "api-pick-stations", station, id="station")
+        if request.user.role in HQ_ROLES
+        else None
     )
     return render(
         request,
         "agenda/settings.html",
-        {"form": form, "station": station, "stations": stations},
+        {"form": form, "station": station, "station_picker": stations},
         status=400 if form.errors else 200,
     )
 

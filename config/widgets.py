@@ -74,3 +74,12 @@ def use_picker(field, source: str, *, params: dict | None = None, label=None) ->
     widget.is_required = field.required
     widget.choices = field.choices
     field.widget = widget
+
+
+def picker(
+    name: str, source: str, chosen=None, *, label=str, params: dict | None = None, id: str = ""
+) -> str:
+    """A picker outside a form (a page's GET toolbar): `chosen` is the record already chosen, or None."""
+    widget = Picker(source, params=params, label=label)
+    widget._selected = lambda value: [{"id": str(chosen.pk), "label": label(chosen)}] if chosen else []
+    return widget.render(name, chosen.pk if chosen else "", attrs={"id": id or f"id_{name}"})

@@ -28,6 +28,7 @@ from accounts.roles import (
     QUOTA_ROLES,
 )
 from config.web import put_errors
+from config.widgets import picker
 
 from . import services
 from .calendar import holidays_known, settings_for, station_calendar
@@ -248,7 +249,7 @@ def calendar(request):
         }
     context = {
         "station": station,
-        "stations": Station.objects.visible_to(request.user).order_by("code")
+        "station_picker": picker("station", "api-pick-stations", station)
         if request.user.role in HQ_ROLES
         else None,
         "settings": settings_for(station),

@@ -101,13 +101,17 @@ class QuestionnaireForm(forms.Form):
         label=_("Introduction in English"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     station = forms.ModelChoiceField(
-        label=_("Station"), queryset=Station.objects.none(), required=False, empty_label=_("Company-wide")
+        label=_("Station"),
+        queryset=Station.objects.none(),
+        required=False,
+        help_text=_("Empty: company-wide."),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if user.role in HQ_ROLES:
             self.fields["station"].queryset = Station.objects.visible_to(user)
+            use_picker(self.fields["station"], "api-pick-stations")
         else:
             del self.fields["station"]
 
@@ -161,7 +165,10 @@ class CampaignForm(forms.Form):
     )
     name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=200)
     station = forms.ModelChoiceField(
-        label=_("Station"), queryset=Station.objects.none(), required=False, empty_label=_("Every station")
+        label=_("Station"),
+        queryset=Station.objects.none(),
+        required=False,
+        help_text=_("Empty: every station."),
     )
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("Any")
@@ -202,6 +209,7 @@ class CampaignForm(forms.Form):
         self.fields["link_valid_days"].initial = settings.SATISFACTION_SURVEY_LINK_DAYS
         if user.role in HQ_ROLES:
             self.fields["station"].queryset = Station.objects.visible_to(user)
+            use_picker(self.fields["station"], "api-pick-stations")
         else:
             del self.fields["station"]
 

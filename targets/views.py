@@ -18,6 +18,7 @@ from accounts.models import Station, today_for
 from accounts.permissions import role_required
 from accounts.roles import HQ_ROLES, TARGET_SETTERS
 from config.web import xlsx_response
+from config.widgets import picker
 
 from . import scorecards, services, workbook
 from .models import Level, Metric, Target
@@ -88,7 +89,7 @@ def scorecard_page(request):
             "previous": previous,
             "following": following,
             "station": station,
-            "stations": Station.objects.visible_to(request.user).order_by("code")
+            "station_picker": picker("station", "api-pick-stations", station, id="station")
             if request.user.is_hq
             else None,
             "sections": [
@@ -149,8 +150,11 @@ def targets_edit(request):
     month = _month(request, today)
     station = _picked_station(request) if user.role in HQ_ROLES else user.station
     if station is None:
-        stations = Station.objects.visible_to(user).order_by("code")
-        return render(request, "targets/choose_station.html", {"stations": stations, "month": month})
+        return render(
+            request,
+            "targets/choose_station.html",
+            {"station_picker": picker("station", "api-pick-stations", None, id="station"), "month": month},
+        )
     hq = user.role in HQ_ROLES
     rows = _grid(station, hq=hq)
     existing = {}
@@ -191,7 +195,7 @@ def targets_edit(request):
             "previous": previous,
             "following": following,
             "station": station,
-            "stations": Station.objects.visible_to(user).order_by("code") if hq else None,
+            "station_picker": picker("station", "api-pick-stations", station, id="station") if hq else None,
         },
         status=400 if errors else 200,
     )

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config import paging
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import AreaFactory, StationFactory, UserFactory
 from tests.factories_leads import ClientContactFactory, ClientFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,7 @@ _seq = iter(range(10**6))
 def _grow(org, n):
     """n more of everything the lists show and their filters could list: leads, clients, people and areas."""
     for _ in range(n):
+        StationFactory()
         area = AreaFactory(station=org.station_a, name=f"新片区{next(_seq)}")
         courier = UserFactory(role="courier", area=area)
         LeadFactory(collected_by=courier)
@@ -40,6 +41,18 @@ def _grow(org, n):
         ("pipeline:screening_list", "station_master"),
         ("pipeline:review_queue", "area_marketer"),
         ("pipeline:search", "executive"),
+        ("pipeline:kanban", "executive"),
+        ("pipeline:kanban", "station_master"),
+        ("pipeline:funnel", "executive"),
+        ("pipeline:funnel", "key_account_manager"),
+        ("visits:calendar", "executive"),
+        ("visits:calendar", "station_master"),
+        ("quota:flags", "executive"),
+        ("quota:flags", "station_master"),
+        ("satisfaction:complaint_list", "executive"),
+        ("agenda:list", "station_master"),
+        ("targets:scorecard", "executive"),
+        ("accounts:people", "executive"),
     ],
 )
 def test_a_list_page_reads_as_many_queries_and_options_whatever_the_data(
@@ -73,6 +86,11 @@ def test_a_list_page_reads_as_many_queries_and_options_whatever_the_data(
         ("satisfaction:complaint_new", "station_master"),
         ("agenda:new", "station_master"),
         ("pipeline:client_new", "station_master"),
+        ("satisfaction:campaign_new", "executive"),
+        ("satisfaction:questionnaire_new", "executive"),
+        ("agenda:settings", "executive"),
+        ("targets:edit", "executive"),
+        ("quota:calendar", "executive"),
     ],
 )
 def test_a_form_offers_clients_people_and_areas_by_picker_not_by_select(org, client, url_name, role):

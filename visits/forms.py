@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Area, User
 from accounts.roles import LOOP_ROLES
-from config.widgets import use_picker
+from config.widgets import Picker, use_picker
 from pipeline.models import Client, ClientContact
 from pipeline.models.loop import Stage
 
@@ -27,6 +27,25 @@ def _clients(user):
         .only("pk", "name")
         .order_by("name")
     )
+
+
+class CalendarFilterForm(forms.Form):
+    """Whose week the calendar shows: a person or an area, both pickers (HQ sees every person and 1,000 areas).
+    Drawn only: the page looks the chosen one up itself, answering 404 outside the caller's scope."""
+
+    person = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    area = forms.ModelChoiceField(
+        label=_("or area"),
+        queryset=Area.objects.none(),
+        required=False,
+        widget=Picker("api-pick-areas", label=lambda area: area.long_name),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = _people(user)
+        self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
+        use_picker(self.fields["person"], "api-pick-people", params={"role": sorted(LOOP_ROLES)})
 
 
 class PlanForm(forms.Form):

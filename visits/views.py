@@ -20,7 +20,7 @@ from config.web import put_errors
 from pipeline.models import Client
 
 from . import services
-from .forms import DecisionForm, PlanForm, RecordForm
+from .forms import CalendarFilterForm, DecisionForm, PlanForm, RecordForm
 from .models import PlanStatus, SuperiorStatus, VisitPhoto, VisitPlan, VisitRecord
 
 ROLES = tuple(LOOP_ROLES)
@@ -41,10 +41,8 @@ def calendar(request):
     day = parse_date(request.GET.get("week") or "") or today
     monday = day - timedelta(days=day.weekday())
     days = [monday + timedelta(days=i) for i in range(7)]
-    areas = Area.objects.visible_to(user).select_related("station").order_by("station__code", "name")
-    people = (
-        User.objects.visible_to(user).filter(is_active=True, role__in=LOOP_ROLES).order_by("role", "username")
-    )
+    areas = Area.objects.visible_to(user).select_related("station")
+    people = User.objects.visible_to(user).filter(is_active=True, role__in=LOOP_ROLES)
     area = None
     person = None
     if (request.GET.get("area") or "").isdecimal():
@@ -84,8 +82,11 @@ def calendar(request):
             "monday": monday,
             "prev": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
-            "areas": areas,
-            "people": people,
+            "filters": CalendarFilterForm(
+                user=user,
+                initial={"area": area.pk} if area is not None else {"person": person.pk},
+                auto_id="c-%s",
+            ),
             "area": area,
             "person": person,
             "empty": not any(d["plans"] or d["records"] for d in week),

@@ -4,9 +4,9 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Area, User
 from accounts.roles import OWNER_ROLES
-from config.widgets import use_picker
+from config.widgets import Picker, use_picker
 
 from ..models import Competitor, Contract, NeedsAnalysis, Opportunity
 from ..models.clients import CompanyType, RelationshipStage, Tier
@@ -14,6 +14,41 @@ from ..models.loop import DropReason, ProposalStatus, RegressionCause, Regressio
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> accepts
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+class LoopFilterForm(forms.Form):
+    """The kanban's and the funnel's filter: an area and an owner, both pickers (HQ sees 1,000 areas and every
+    owner of the network), or "my clients" (`owner=me`, as links and bookmarks write it)."""
+
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Area.objects.none(),
+        required=False,
+        widget=Picker("api-pick-areas", label=lambda area: area.long_name),
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    mine = forms.BooleanField(label=_("My clients"), required=False)
+
+    def __init__(self, data=None, *, user, **kwargs):
+        data = data.copy() if data is not None else {}
+        if data.get("owner") == "me":
+            data["owner"], data["mine"] = "", "1"
+        super().__init__(data, **kwargs)
+        self.fields["area"].queryset = Area.objects.visible_to(user).select_related("station")
+        self.fields["owner"].queryset = User.objects.visible_to(user).filter(role__in=OWNER_ROLES)
+        use_picker(self.fields["owner"], "api-pick-people", params={"role": sorted(OWNER_ROLES)})
+
+    def filter(self, clients, user):
+        """`clients` narrowed to what was valid (an invalid field filters nothing)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("area"):
+            clients = clients.filter(area=data["area"])
+        if data.get("mine"):
+            clients = clients.filter(owner=user)
+        elif data.get("owner"):
+            clients = clients.filter(owner=data["owner"])
+        return clients
 
 
 class MoveForm(forms.Form):

@@ -14,7 +14,6 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Area, User
 from accounts.permissions import role_required
 from accounts.roles import LOOP_ROLES
 from config.files import stored_file_response
@@ -432,20 +431,9 @@ def regression_new(request, pk):
 
 
 def _filtered_clients(request):
-    """The caller's clients, filtered by area and owner from the query string; also returns the filter state."""
-    user = request.user
-    qs = Client.objects.visible_to(user).active()
-    areas = Area.objects.visible_to(user).select_related("station").order_by("station__code", "name")
-    owners = User.objects.visible_to(user).filter(owned_clients__isnull=False).distinct().order_by("username")
-    area_id = request.GET.get("area") or ""
-    owner = request.GET.get("owner") or ""
-    if area_id.isdecimal():
-        qs = qs.filter(area_id=int(area_id))
-    if owner == "me":
-        qs = qs.filter(owner=user)
-    elif owner.isdecimal():
-        qs = qs.filter(owner_id=int(owner))
-    return qs, {"areas": areas, "owners": owners, "area": area_id, "owner": owner}
+    """The caller's clients, filtered by area and owner from the query string; also returns the filter form."""
+    form = forms.LoopFilterForm(request.GET, user=request.user)
+    return form.filter(Client.objects.visible_to(request.user).active(), request.user), {"filters": form}
 
 
 @role_required(*LOOP_ROLES)
