@@ -214,6 +214,21 @@ class Client(models.Model):
             models.Index(fields=["area", "stage"]),
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["area", "priority_score"]),
+            # Headquarters' first pages read these in order instead of sorting 350,000 clients (2.6 s and 2.2 s
+            # at province scale): the client list, newest change first, and screening, by priority.
+            models.Index(
+                models.F("updated_at").desc(),
+                models.F("id").desc(),
+                condition=models.Q(merged_into__isnull=True),
+                name="client_active_updated",
+            ),
+            models.Index(
+                models.F("priority_score").desc(),
+                models.F("expected_revenue").desc(),
+                "id",
+                condition=models.Q(merged_into__isnull=True, stage__in=["collect", "screen"]),
+                name="client_screening_priority",
+            ),
         ]
         # On PostgreSQL a trigram GIN index on normalized_name finds similar names (migration 0003).
 
