@@ -4,6 +4,7 @@ Views are thin: an input serializer parses, a service in pipeline/services/ writ
 caller's scope answer 404; roles that may not act get 403 from the services.
 """
 
+from operator import attrgetter
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -44,45 +45,6 @@ from ..services import leads as services
 # --- Leads: output ---------------------------------------------------------------------------------------
 
 
-class LeadCompetitorSerializer(serializers.ModelSerializer):
-    competitor = serializers.CharField(source="competitor.name")
-
-    class Meta:
-        model = LeadCompetitor
-        fields = ["competitor", "monthly"]
-
-
-class LeadContactSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = LeadContact
-        fields = ["name", "title", "role", "phone", "phone2"]
-
-
-class LeadPhotoSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = LeadPhoto
-        fields = ["id", "url", "uploaded_at"]
-
-    def get_url(self, obj) -> str:
-        # The page that checks the lead's scope, never the storage's own address.
-        request = self.context.get("request")
-        url = reverse("pipeline:lead_photo", args=[obj.pk])
-        return request.build_absolute_uri(url) if request else url
-
-
-class LeadEventSerializer(serializers.ModelSerializer):
-    by = serializers.SerializerMethodField()
-
-    class Meta:
-        model = LeadEvent
-        fields = ["action", "by", "at", "reason"]
-
-    def get_by(self, obj) -> str:
-        return str(obj.by) if obj.by_id else ""
-
-
 class FlatRowSerializer(serializers.ModelSerializer):
     """A ModelSerializer that writes flat rows without DRF's per-field machinery: the same JSON, a fraction of
     the time.
@@ -93,8 +55,9 @@ class FlatRowSerializer(serializers.ModelSerializer):
     (name, attribute, conversion); each row is then one attribute read and, where the field has one, the
     field's own `to_representation`. Date-times in the API's ISO format are converted to the current time zone
     looked up once per list rather than twice per row. Rows may be model instances or the dicts of
-    `values(*columns())`. A serializer with anything else (nested rows, dotted sources, fields that need the
-    request) keeps DRF's path.
+    `values(*columns())`. Nested lists of flat rows (`many=True` of another FlatRowSerializer, read from the
+    instance's prefetched or just-written related rows) and dotted sources of plain fields are planned too. A
+    serializer with anything else (fields that need the request) keeps DRF's path.
     """
 
     # Fields (and their subclasses) whose to_representation depends on the value alone, never on the request.
@@ -109,6 +72,7 @@ class FlatRowSerializer(serializers.ModelSerializer):
         serializers.IntegerField,
     )
     _LOCAL_ISO = "local-iso"  # conversion marker: to the current time zone, then ISO 8601
+    _MANY = "many"  # conversion marker: a list of nested flat rows
 
     def _row_plan(self):
         plan = []
@@ -116,8 +80,19 @@ class FlatRowSerializer(serializers.ModelSerializer):
         for field in self._readable_fields:
             if isinstance(field, serializers.SerializerMethodField):
                 plan.append((field.field_name, None, field.method_name))
-            elif "." in field.source or field.source == "*":
+            elif (
+                isinstance(field, serializers.ListSerializer)
+                and isinstance(field.child, FlatRowSerializer)
+                and field.child.plan() is not None
+                and "." not in field.source
+            ):
+                plan.append((field.field_name, field.source, (self._MANY, type(field.child))))
+            elif field.source == "*":
                 return None
+            elif "." in field.source:
+                if not isinstance(field, self.CONTEXT_FREE):
+                    return None
+                plan.append((field.field_name, field.source, field.to_representation))
             elif isinstance(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None:
                 plan.append((field.field_name, model._meta.get_field(field.source).attname, None))
             elif (
@@ -143,7 +118,9 @@ class FlatRowSerializer(serializers.ModelSerializer):
     def columns(cls) -> list[str]:
         """The attributes the rows are read from (for `values()`); None when the serializer keeps DRF's path."""
         plan = cls.plan()
-        return None if plan is None else [attribute for _name, attribute, _convert in plan if attribute]
+        if plan is None or any(isinstance(c, tuple) or (a and "." in a) for _n, a, c in plan):
+            return None
+        return [attribute for _name, attribute, _convert in plan if attribute]
 
     def to_representation(self, instance):
         plan = self.plan()
@@ -159,7 +136,10 @@ class FlatRowSerializer(serializers.ModelSerializer):
             if attribute is None:
                 row[name] = getattr(self, convert)(instance)
                 continue
-            value = getattr(instance, attribute)
+            if isinstance(convert, tuple):
+                row[name] = self._nested(name, convert[1], getattr(instance, attribute).all())
+                continue
+            value = getattr(instance, attribute) if "." not in attribute else attrgetter(attribute)(instance)
             if value is None or convert is None:
                 row[name] = value
             elif convert is self._LOCAL_ISO:
@@ -168,6 +148,52 @@ class FlatRowSerializer(serializers.ModelSerializer):
             else:
                 row[name] = convert(value)
         return row
+
+    def _nested(self, name, serializer_class, items) -> list[dict]:
+        children = self.__dict__.setdefault("_children", {})
+        child = children.get(name)
+        if child is None:
+            child = children[name] = serializer_class(context=self.context)
+        return [child.to_representation(item) for item in items]
+
+
+class LeadCompetitorSerializer(FlatRowSerializer):
+    competitor = serializers.CharField(source="competitor.name")
+
+    class Meta:
+        model = LeadCompetitor
+        fields = ["competitor", "monthly"]
+
+
+class LeadContactSerializer(FlatRowSerializer):
+    class Meta:
+        model = LeadContact
+        fields = ["name", "title", "role", "phone", "phone2"]
+
+
+class LeadPhotoSerializer(FlatRowSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadPhoto
+        fields = ["id", "url", "uploaded_at"]
+
+    def get_url(self, obj) -> str:
+        # The page that checks the lead's scope, never the storage's own address.
+        request = self.context.get("request")
+        url = reverse("pipeline:lead_photo", args=[obj.pk])
+        return request.build_absolute_uri(url) if request else url
+
+
+class LeadEventSerializer(FlatRowSerializer):
+    by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadEvent
+        fields = ["action", "by", "at", "reason"]
+
+    def get_by(self, obj) -> str:
+        return str(obj.by) if obj.by_id else ""
 
 
 class LeadListSerializer(FlatRowSerializer):
@@ -434,8 +460,11 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         rows = queryset.values(*columns, "collected_by__display_name", "collected_by__username")
         return list(rows[offset : offset + size]), None
 
-    def _out(self, lead, code=status.HTTP_200_OK, **headers):
-        lead = self.get_queryset().get(pk=lead.pk) if self.action != "list" else lead
+    def _out(self, lead, code=status.HTTP_200_OK, *, written=False, **headers):
+        """The lead as the API shows it: read again with its rows, unless `written` (just created: the service
+        hands it back carrying what it wrote)."""
+        if self.action != "list" and not written:
+            lead = self.get_queryset().get(pk=lead.pk)
         return Response(
             LeadSerializer(lead, context=self.get_serializer_context()).data, status=code, headers=headers
         )
@@ -471,7 +500,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         )
         headers = {} if created else {"Idempotent-Replayed": "true"}
         self.action = "retrieve"
-        return self._out(lead, status.HTTP_201_CREATED, **headers)
+        return self._out(lead, status.HTTP_201_CREATED, written=created, **headers)
 
     @extend_schema(request=LeadUpdateInput, responses=LeadSerializer)
     def partial_update(self, request, *args, **kwargs):

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from ..models.clients import ContactRole
 from ..models.leads import OPEN_STATUSES, LeadAction, LeadStatus, RejectReason
 from ..models.loop import Stage
 from . import screening
-from .matching import duplicate_client_for, resolve_merged
+from .matching import duplicate_client_expression, duplicate_client_for, resolve_merged
 from .validation import (
     CLOCK_SKEW,
     EARLIEST_COLLECTION,
@@ -187,10 +188,6 @@ def lead_submit(
     idempotency_key = (idempotency_key or "").strip()
     if len(idempotency_key) > 100:
         raise ValidationError({"idempotency_key": [_("An idempotency key has at most 100 characters.")]})
-    if idempotency_key:
-        existing = Lead.objects.filter(created_by=by, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
 
     errors = {}
     fields = contacts = competitors = captured_at = None
@@ -216,31 +213,51 @@ def lead_submit(
     if errors:
         raise ValidationError(errors)
 
-    duplicate = duplicate_client_for(
-        normalized_name=fields["normalized_name"],
-        phones=_lead_phones(fields, contacts),
-        station_id=collector.station_id,
-    )
-    lead = Lead(
-        **fields,
-        collected_by=collector,
-        collected_at=when,
-        collected_on=collector.station.local_date(when),
-        station_id=collector.station_id,
-        area_id=collector.area_id,
-        created_by=by,
-        duplicate_of=duplicate,
-        idempotency_key=idempotency_key,
-        captured_at=captured_at,
-    )
     try:
         with transaction.atomic():
             # The collector's row is the lock: two submissions of one phone at once cannot both pass the check.
-            User.objects.select_for_update().filter(pk=collector.pk).first()
+            # The same query reads the collector's station (its local date) and the lead an earlier try with
+            # this idempotency key made; a try that commits while this one waits is caught by the key's unique
+            # constraint below.
+            replay = (
+                Lead.objects.filter(created_by=by, idempotency_key=idempotency_key).values("pk")[:1]
+                if idempotency_key
+                else None
+            )
+            locked = (
+                User.objects.select_for_update(of=("self",))
+                .select_related("station")
+                .annotate(replay=Subquery(replay) if replay is not None else Value(None, IntegerField()))
+                .get(pk=collector.pk)
+            )
+            if locked.replay is not None:
+                return Lead.objects.get(pk=locked.replay), False
+            collector.station = locked.station
+            lead = Lead(
+                **fields,
+                collected_by=collector,
+                collected_at=when,
+                collected_on=collector.station.local_date(when),
+                station_id=collector.station_id,
+                area_id=collector.area_id,
+                created_by=by,
+                # The duplicate check runs inside the insert (written back by RETURNING): no query of its own.
+                duplicate_of_id=duplicate_client_expression(
+                    normalized_name=fields["normalized_name"],
+                    phones=_lead_phones(fields, contacts),
+                    station_id=collector.station_id,
+                ),
+                idempotency_key=idempotency_key,
+                captured_at=captured_at,
+            )
             _refuse_own_repeat(collector=collector, phone=lead.phone_normalized)
             lead.save()
-            _write_lead_children(lead, contacts=contacts, competitors=competitors, photos=photos, by=by)
-            LeadEvent.objects.create(lead=lead, action=LeadAction.SUBMITTED, by=by, at=timezone.now())
+            written = _write_lead_children(
+                lead, contacts=contacts, competitors=competitors, photos=photos, by=by
+            )
+            written["events"] = [
+                LeadEvent.objects.create(lead=lead, action=LeadAction.SUBMITTED, by=by, at=timezone.now())
+            ]
             record_leads([lead])
     except IntegrityError:
         # Two requests with one key raced; the other one's lead is the answer.
@@ -248,18 +265,24 @@ def lead_submit(
         if idempotency_key and existing is not None:
             return existing, False
         raise
+    # The answer is drawn from what was just written: the lead carries its rows as if prefetched, so no caller
+    # reads them back (the API's 201 answer costs no query).
+    lead._prefetched_objects_cache = written
     return lead, True
 
 
-def _write_lead_children(lead: Lead, *, contacts, competitors, photos, by) -> None:
-    if contacts is not None:
-        LeadContact.objects.bulk_create([LeadContact(lead=lead, **c) for c in contacts])
-    if competitors is not None:
-        LeadCompetitor.objects.bulk_create(
+def _write_lead_children(lead: Lead, *, contacts, competitors, photos, by) -> dict[str, list]:
+    """Write the lead's contacts, competitor volumes and photos; returns them by their relation's name."""
+    written = {"contacts": [], "competitors": [], "photos": []}
+    if contacts:
+        written["contacts"] = LeadContact.objects.bulk_create([LeadContact(lead=lead, **c) for c in contacts])
+    if competitors:
+        written["competitors"] = LeadCompetitor.objects.bulk_create(
             [LeadCompetitor(lead=lead, competitor=c, monthly=m) for c, m in competitors]
         )
     for photo in photos or ():
-        LeadPhoto.objects.create(lead=lead, image=photo, uploaded_by=by)
+        written["photos"].append(LeadPhoto.objects.create(lead=lead, image=photo, uploaded_by=by))
+    return written
 
 
 def lead_add_photos(*, lead: Lead, by: User, photos) -> list[LeadPhoto]:

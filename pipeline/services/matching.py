@@ -5,8 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, F, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+
+from accounts.models import Station
 
 from ..models import Client, ClientContact, Lead
 from .normalize import normalize_company_name, try_normalize_phone
@@ -107,22 +110,52 @@ def similar_clients(normalized: str):
     return qs.alias(probe=Value(normalized)).filter(contains | Q(probe__contains=F("normalized_name")))
 
 
+def duplicate_client_expression(*, normalized_name: str, phones, station_id: int):
+    """The rule of duplicate_client_for as one SQL expression (the id or null), so that a writer can fold the
+    check into its own statement: both lookups are scalar subqueries, the phone's first. None when there is
+    nothing to look for."""
+    phones = [p for p in phones if p]
+    lookups = []
+    if phones:
+        lookups.append(
+            ClientContact.objects.filter(
+                Q(phone_normalized__in=phones) | Q(phone2_normalized__in=phones),
+                client__merged_into__isnull=True,
+            )
+            .order_by("client_id")
+            .values("client_id")[:1]
+        )
+    if normalized_name:
+        lookups.append(
+            Client.objects.active()
+            .filter(normalized_name=normalized_name, station_id=station_id)
+            .order_by("pk")
+            .values("pk")[:1]
+        )
+    found = [Subquery(q, output_field=BigIntegerField()) for q in lookups]
+    if len(found) > 1:
+        return Coalesce(*found, output_field=BigIntegerField())
+    return found[0] if found else None
+
+
+def duplicate_client_id_for(*, normalized_name: str, phones, station_id: int) -> int | None:
+    """The id of the existing client a lead duplicates (see duplicate_client_for), in one query."""
+    match = duplicate_client_expression(normalized_name=normalized_name, phones=phones, station_id=station_id)
+    if match is None:
+        return None
+    return Station.objects.filter(pk=station_id).values_list(match, flat=True).first()
+
+
 def duplicate_client_for(*, normalized_name: str, phones, station_id: int | None) -> Client | None:
     """The existing client a lead duplicates: one with the same phone anywhere, or the same name in the station.
 
     The same name in another station is only a warning: chains have shops of one name in many places.
     """
+    if station_id is not None:
+        found = duplicate_client_id_for(normalized_name=normalized_name, phones=phones, station_id=station_id)
+        return Client.objects.get(pk=found) if found else None
     ids = _client_ids_by_phone(phones)
-    if ids:
-        return Client.objects.get(pk=ids[0])
-    if normalized_name:
-        return (
-            Client.objects.active()
-            .filter(normalized_name=normalized_name, station_id=station_id)
-            .order_by("pk")
-            .first()
-        )
-    return None
+    return Client.objects.get(pk=ids[0]) if ids else None
 
 
 def find_matches(
