@@ -16,17 +16,25 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
 
 
+class _ChosenId(forms.ModelChoiceField):
+    """A chosen id, not looked up: the filter applies it to clients already scoped, and the picker names it from
+    its own scoped queryset (drawing a bound field validates the form: that would be a query per field)."""
+
+    def to_python(self, value):
+        return int(value) if str(value or "").isdecimal() else None
+
+
 class LoopFilterForm(forms.Form):
     """The kanban's and the funnel's filter: an area and an owner, both pickers (HQ sees 1,000 areas and every
     owner of the network), or "my clients" (`owner=me`, as links and bookmarks write it)."""
 
-    area = forms.ModelChoiceField(
+    area = _ChosenId(
         label=_("Area"),
         queryset=Area.objects.none(),
         required=False,
         widget=Picker("api-pick-areas", label=lambda area: area.long_name),
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = _ChosenId(label=_("Owner"), queryset=User.objects.none(), required=False)
     mine = forms.BooleanField(label=_("My clients"), required=False)
 
     def __init__(self, data=None, *, user, **kwargs):
