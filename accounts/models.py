@@ -81,6 +81,9 @@ class Station(models.Model):
     timezone = models.CharField(_("time zone"), max_length=50, default=settings.TIME_ZONE)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = StationQuerySet.as_manager()
 
     class Meta:
@@ -123,6 +126,9 @@ class Area(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = AreaQuerySet.as_manager()
 
@@ -227,6 +233,9 @@ class User(AbstractUser):
     # The quota rule counts working days from this date on (shared/API.md: date_joined is a date).
     date_joined = models.DateField(_("date joined"), default=local_today)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = LantouUserManager()
 
     class Meta:
@@ -268,6 +277,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Claimed by the e-mail task, so that a message delivered twice sends one e-mail.
     emailed_at = models.DateTimeField(null=True, blank=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pipeline",
     "visits",
     "quota",
+    "volumes",
     "satisfaction",
     "agenda",
     "targets",
@@ -313,6 +314,15 @@ SATISFACTION_COMPLAINT_HOURS = {
 SATISFACTION_SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30)  # default validity of a survey link
 SATISFACTION_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 5)  # default delay before a reminder
 SATISFACTION_HEALTH_THRESHOLD = env_int("HEALTH_THRESHOLD", 60)  # relationship health below this is listed
+
+# --- Volumes --------------------------------------------------------------------------------------------------
+# The tier rule (volumes/tiers.py): per station, over the last TIER_MONTHS months (the current one included), the
+# clients making the first TIER_A_PERCENT % of the station's revenue are A, up to TIER_B_PERCENT % B, the rest C.
+TIER_MONTHS = env_int("TIER_MONTHS", 3)
+TIER_A_PERCENT = env_int("TIER_A_PERCENT", 80)
+TIER_B_PERCENT = env_int("TIER_B_PERCENT", 95)
+if not (1 <= TIER_MONTHS <= 24 and 0 < TIER_A_PERCENT <= TIER_B_PERCENT <= 100):
+    raise ImproperlyConfigured("TIER_MONTHS must be 1-24 and 0 < TIER_A_PERCENT <= TIER_B_PERCENT <= 100.")
 
 # --- Visits ---------------------------------------------------------------------------------------------------
 # Days between return visits (定期回访) by tier: A monthly, B quarterly, C half-yearly; no tier counts as C.

@@ -101,6 +101,9 @@ class CalendarDay(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = StationScopedQuerySet.as_manager()
 
     class Meta:
@@ -134,6 +137,9 @@ class Leave(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = LeaveQuerySet.as_manager()
 
@@ -216,6 +222,9 @@ class DailyTally(models.Model):
     miss_streak = models.PositiveIntegerField(_("missed days in a row"), null=True, blank=True)
     missed_since = models.DateField(_("missing since"), null=True, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = DailyTallyQuerySet.as_manager()
 

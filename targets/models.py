@@ -81,6 +81,9 @@ class Target(models.Model):
     )
     set_at = models.DateTimeField(auto_now=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = TargetQuerySet.as_manager()
 
     class Meta:

@@ -106,6 +106,9 @@ class VisitPlan(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = VisitQuerySet.as_manager()
 
     class Meta:
@@ -167,6 +170,9 @@ class VisitRecord(models.Model):
     accuracy = models.FloatField(_("accuracy (m)"), null=True, blank=True)
     located_at = models.DateTimeField(_("located at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = VisitQuerySet.as_manager()
 

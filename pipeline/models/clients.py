@@ -138,7 +138,20 @@ class Client(models.Model):
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.COLLECT, db_index=True
     )
     stage_entered_at = models.DateTimeField(_("in this stage since"), auto_now_add=True)
+    # The tier in force: the manual override while there is one, else the one computed from the volume feed
+    # (volumes/tiers.py), else whatever was set before any volume came in.
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
+    tier_computed = models.CharField(
+        _("tier from volumes"), max_length=1, choices=Tier.choices, blank=True, editable=False
+    )
+    tier_override = models.CharField(_("tier set by hand"), max_length=1, choices=Tier.choices, blank=True)
+    tier_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tier_override_reason = models.CharField(_("why the tier was set by hand"), max_length=300, blank=True)
+    tier_override_at = models.DateTimeField(_("tier set by hand at"), null=True, blank=True)
+    # The client's code in the waybill system: how the volume feed names it (unique when set).
+    waybill_code = models.CharField(_("waybill system code"), max_length=60, blank=True, default="")
     relationship_stage = models.CharField(
         _("relationship stage"),
         max_length=20,
@@ -229,6 +242,11 @@ class Client(models.Model):
                 condition=models.Q(merged_into__isnull=True, stage__in=["collect", "screen"]),
                 name="client_screening_priority",
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["waybill_code"], condition=~Q(waybill_code=""), name="client_waybill_code_unique"
+            )
         ]
         # On PostgreSQL a trigram GIN index on normalized_name finds similar names (migration 0003).
 

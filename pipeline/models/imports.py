@@ -78,6 +78,9 @@ class ImportJob(models.Model):
     failure = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:

@@ -69,6 +69,9 @@ class ClientRecord(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = ClientRecordQuerySet.as_manager()
 
     class Meta:
@@ -87,6 +90,9 @@ class StageChange(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     drop_reason = models.CharField(_("drop reason"), max_length=20, choices=DropReason.choices, blank=True)
     days_in_previous = models.PositiveIntegerField(_("days in previous stage"), default=0)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ClientRecordQuerySet.as_manager()
 

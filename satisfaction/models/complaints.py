@@ -92,6 +92,9 @@ class Complaint(models.Model):
     )
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = ComplaintQuerySet.as_manager()
 
     class Meta:

@@ -49,6 +49,9 @@ class FollowUpTask(models.Model):
     )
     note = models.TextField(_("what was done"), blank=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = FollowUpTaskQuerySet.as_manager()
 
     class Meta:

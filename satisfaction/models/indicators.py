@@ -25,6 +25,9 @@ class Indicator(models.Model):
     active = models.BooleanField(pgettext_lazy("in use", "active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     class Meta:
         ordering = ["position", "code"]
         verbose_name = _("service-quality indicator")
@@ -70,6 +73,9 @@ class IndicatorReading(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = IndicatorReadingQuerySet.as_manager()
 
     class Meta:
@@ -107,6 +113,9 @@ class IndicatorWarning(models.Model):
     value = models.DecimalField(_("latest value"), max_digits=12, decimal_places=3)
     threshold = models.DecimalField(_("threshold"), max_digits=10, decimal_places=3)
     cleared_on = models.DateField(_("cleared on"), null=True, blank=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = IndicatorWarningQuerySet.as_manager()
 

@@ -96,6 +96,9 @@ class Questionnaire(models.Model):
     )
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = SurveyScopeQuerySet.as_manager()
 
     class Meta:
@@ -216,6 +219,9 @@ class Campaign(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
     objects = SurveyScopeQuerySet.as_manager()
 
     class Meta:
@@ -259,6 +265,9 @@ class Invitation(models.Model):
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     # Claimed by the reminder e-mail task, so that a message delivered twice sends one reminder.
     reminder_emailed_at = models.DateTimeField(_("reminder e-mailed"), null=True, blank=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -305,6 +314,9 @@ class SurveyResponse(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     average = models.FloatField(_("average score"), null=True, blank=True)
+
+    # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = SurveyResponseQuerySet.as_manager()
 
