@@ -113,3 +113,10 @@ INDICATOR_ADMINS = frozenset({R.ADMIN})
 AUDIT_READERS = EVERYONE - {R.COURIER}
 # Read a person's history (what they did, what happened to their account): their station master, headquarters.
 PERSON_HISTORY_READERS = frozenset({R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
+
+# --- Volumes (the waybill system's monthly feed) ----------------------------------------------------------------
+# Push monthly volumes: headquarters for any client, a station master for their station's clients (an integration
+# uses an account or key of one of these). Every row is checked against the writer's scope.
+VOLUME_WRITERS = frozenset({R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
+# Read volumes and revenue: everybody who sees the client, except couriers.
+VOLUME_READERS = EVERYONE - {R.COURIER}

@@ -61,6 +61,12 @@ app.conf.beat_schedule = {
         "task": "audit.tasks.prune_trail_tick",
         "schedule": crontab(hour=19, minute=30),
     },
+    # Nightly (04:00 China time): every station's tiers from the volume feed and the commitment warnings, so a
+    # new month moves the tier window even without a feed (the feed itself queues the same job for its stations).
+    "volumes-nightly": {
+        "task": "volumes.tasks.volumes_nightly",
+        "schedule": crontab(hour=20, minute=0),
+    },
     # Hourly: overdue complaints go to the area manager, then to the station master.
     "satisfaction-complaint-escalation": {
         "task": "satisfaction.tasks.escalate_overdue_complaints",

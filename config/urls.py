@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("pipeline.api.urls")),
     path("", include("visits.api_urls")),
     path("", include("quota.api_urls")),
+    path("", include("volumes.api_urls")),
     path("", include("satisfaction.api_urls")),
     path("", include("agenda.api_urls")),
     path("", include("targets.api_urls")),

@@ -73,6 +73,7 @@ class ClientListSerializer(serializers.ModelSerializer):
             "screened_at",
             "has_visit_plan",
             "merged_into",
+            "waybill_code",
             "updated_at",
         ]
         read_only_fields = fields
@@ -106,6 +107,11 @@ class ClientSerializer(ClientListSerializer):
             *screening.VISIT_PLAN_FIELDS,
             "plan_updated_at",
             "leads",
+            "tier_computed",
+            "tier_override",
+            "tier_override_by",
+            "tier_override_reason",
+            "tier_override_at",
             "created_at",
         ]
         read_only_fields = fields
@@ -141,6 +147,12 @@ class ClientInput(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="Override the computed difficulty.",
+    )
+    waybill_code = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        help_text="The client's code in the waybill system (unique); the volume feed may name clients by it.",
     )
     contacts = LeadContactInput(many=True, required=False)
     competitors = LeadCompetitorInput(many=True, required=False)

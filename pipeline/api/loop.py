@@ -725,7 +725,12 @@ class RegressionViewSet(StepRecordViewSet):
 
 
 class TierInput(serializers.Serializer):
-    tier = serializers.ChoiceField(choices=Tier.choices)
+    tier = serializers.ChoiceField(
+        choices=Tier.choices,
+        allow_null=True,
+        help_text="Set by hand (wins over the tier computed from volumes); null clears the override.",
+    )
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class TierView(APIView):
@@ -741,5 +746,8 @@ class TierView(APIView):
         client = _visible_client(request, pk)
         data = TierInput(data=request.data)
         data.is_valid(raise_exception=True)
-        steps.tier_set(client=client, by=request.user, tier=data.validated_data["tier"])
+        if data.validated_data["tier"] is None:
+            steps.tier_clear(client=client, by=request.user)
+        else:
+            steps.tier_set(client=client, by=request.user, **data.validated_data)
         return Response({"tier": client.tier})

@@ -259,6 +259,7 @@ class OwnerTransferForm(forms.Form):
 class TierForm(forms.Form):
     # No tier yet reads "—", never as the first tier.
     tier = forms.ChoiceField(label=_("Tier"), choices=[("", "—"), *Tier.choices])
+    reason = forms.CharField(label=_("Why"), required=False, max_length=300)
 
 
 class RelationshipForm(forms.Form):

@@ -20,6 +20,7 @@ from .matching import duplicate_client_for, known_client
 from .validation import (
     MAX_TEXT,
     VOLUME_FIELDS,
+    check_waybill_code,
     clean_client_fields,
     clean_competitors,
     clean_contacts,
@@ -61,6 +62,7 @@ def client_create(
         try:
             if part == "fields":
                 fields = clean_client_fields(data)
+                check_waybill_code(fields.get("waybill_code", ""), client_pk=None)
             elif part == "contacts":
                 contact_rows = clean_contacts(contacts)
             elif part == "competitors":
@@ -108,6 +110,8 @@ def client_update(*, client: Client, by: User, data: dict, area: Area | None = N
     """Edit a client's profile (name, address, type, source, parcel profile, needs, notes, difficulty)."""
     _require_client_editor(by)
     fields = clean_client_fields(data, partial=True)
+    if "waybill_code" in fields:
+        check_waybill_code(fields["waybill_code"], client_pk=client.pk)
     locked = Client.objects.select_for_update().get(pk=client.pk)
     if locked.is_merged:
         raise ValidationError(_("This client was merged into another; edit that one."))

@@ -463,12 +463,44 @@ def owner_transfer(*, client: Client, by: User, to_owner: User, reason: str = ""
 
 
 @transaction.atomic
-def tier_set(*, client: Client, by: User, tier: str) -> Client:
+def tier_set(*, client: Client, by: User, tier: str, reason: str = "") -> Client:
+    """Set the tier by hand: an override, kept with who, why and when, that wins over the tier computed from
+    volumes (volumes/tiers.py) until it is cleared."""
     require_actor(by, client)
     if tier not in Tier.values:
         raise ValidationError({"tier": _("Choose tier A, B or C.")})
-    Client.objects.filter(pk=client.pk).update(tier=tier, updated_at=timezone.now())
-    client.tier = tier
+    reason = (reason or "").strip()[:300]
+    now = timezone.now()
+    Client.objects.filter(pk=client.pk).update(
+        tier=tier,
+        tier_override=tier,
+        tier_override_by=by,
+        tier_override_reason=reason,
+        tier_override_at=now,
+        updated_at=now,
+    )
+    client.tier, client.tier_override, client.tier_override_by = tier, tier, by
+    client.tier_override_reason, client.tier_override_at = reason, now
+    return client
+
+
+@transaction.atomic
+def tier_clear(*, client: Client, by: User) -> Client:
+    """Clear the manual override: the tier computed from volumes applies again (the hand-set tier stays while the
+    client has no computed one)."""
+    require_actor(by, client)
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    tier = locked.tier_computed or locked.tier
+    Client.objects.filter(pk=client.pk).update(
+        tier=tier,
+        tier_override="",
+        tier_override_by=None,
+        tier_override_reason="",
+        tier_override_at=None,
+        updated_at=timezone.now(),
+    )
+    client.tier, client.tier_override, client.tier_override_by = tier, "", None
+    client.tier_override_reason, client.tier_override_at = "", None
     return client
 
 

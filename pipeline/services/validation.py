@@ -292,6 +292,18 @@ def clean_client_fields(data: dict, *, partial: bool = False) -> dict:
                 cleaned["difficulty_manual"] = Client._meta.get_field("difficulty_manual").clean(value, None)
             except ValidationError as exc:
                 errors["difficulty_manual"] = exc.messages
+    if "waybill_code" in data:
+        code = (data["waybill_code"] or "").strip()
+        if len(code) > 60:
+            errors["waybill_code"] = [_("At most 60 characters.")]
+        else:
+            cleaned["waybill_code"] = code
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def check_waybill_code(code: str, *, client_pk: int | None) -> None:
+    """A waybill code names one client; saying that it is taken names no client."""
+    if code and Client.objects.filter(waybill_code=code).exclude(pk=client_pk).exists():
+        raise ValidationError({"waybill_code": [_("Another client already has this waybill system code.")]})

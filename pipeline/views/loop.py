@@ -385,10 +385,14 @@ def owner_transfer(request, pk):
 @role_required(*LOOP_ROLES)
 def tier_set(request, pk):
     client = _client(request, pk)
+    if "clear" in request.POST:
+        steps.tier_clear(client=client, by=request.user)
+        messages.success(request, _("Saved."))
+        return redirect("pipeline:client_detail", client.pk)
     form = forms.TierForm(request.POST)
     if form.is_valid():
         try:
-            steps.tier_set(client=client, by=request.user, tier=form.cleaned_data["tier"])
+            steps.tier_set(client=client, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
