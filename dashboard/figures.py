@@ -9,6 +9,7 @@ calendar, the people on duty (joined, active, not on leave) and the station's le
 
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
@@ -19,6 +20,7 @@ from pipeline.models import Client
 from pipeline.models.loop import LOOP, Stage
 from quota.calendar import entry_for, settings_for
 from quota.models import CalendarDay, DailyTally, Leave, QuotaSettings, StationDay
+from volumes.selectors import revenue_by
 
 from . import rollup, sections, versions
 from .models import StationDayTotal, StationStageTotal
@@ -409,6 +411,7 @@ def province_figures(*, stations, period: Period) -> dict:
             "met_days": 0,
             "open_flags": 0,
             "clients": 0,
+            "revenue": Decimal(0),
         }
         for s in stations
     }
@@ -503,6 +506,13 @@ def province_figures(*, stations, period: Period) -> dict:
         funnel_counts[stage] += n
     for station_id, n in sections.open_flags_per_station(ids).items():
         rows[station_id]["open_flags"] = n
+    # Revenue from the volume feed in the month of the day: one aggregate query over that month's rows.
+    filters = {} if every else {"client__station_id__in": ids}
+    for station_id, amount in revenue_by(
+        "client__station", month=period.day.replace(day=1), **filters
+    ).items():
+        if station_id in rows:
+            rows[station_id]["revenue"] = amount
 
     for row in rows.values():
         row["compliance_today"] = _ratio(row["met_today"], row["due_today"])
@@ -518,6 +528,8 @@ def province_figures(*, stations, period: Period) -> dict:
         for key in ("people", "leads", "leads_period", "met_today", "due_today", "open_flags", "clients")
     }
     totals["stations"] = len(ranked)
+    totals["revenue"] = sum((r["revenue"] for r in ranked), Decimal(0))
+    totals["revenue_month"] = period.day.strftime("%Y-%m")
     totals["compliance_today"] = _ratio(totals["met_today"], totals["due_today"])
     totals["compliance"] = _ratio(sum(r["met_days"] for r in ranked), sum(r["due_days"] for r in ranked))
     return {

@@ -13,6 +13,7 @@ from satisfaction.models.complaints import UNRESOLVED
 from targets.models import Level
 from targets.scorecards import summary
 from visits.models import PlanStatus, VisitKind, VisitPlan
+from volumes.selectors import revenue_by
 
 from . import lookups  # also registers `__in_array`
 from .periods import Period
@@ -153,6 +154,22 @@ def open_flags_per_station(station_ids) -> dict[int, int]:
     )
 
 
+def revenue(*, station, area, day: datetime.date) -> dict:
+    """Revenue from the volume feed in the month of `day`, per area: one aggregate query."""
+    month = day.replace(day=1)
+    filters = {"client__station": station} if area is None else {"client__area": area}
+    by_area = revenue_by("client__area", month=month, **filters)
+    names = dict(station.areas.values_list("pk", "name")) if by_area else {}
+    return {
+        "month": month.strftime("%Y-%m"),
+        "total": sum(by_area.values(), 0),
+        "areas": [
+            {"area": pk, "name": names.get(pk, ""), "revenue": amount}
+            for pk, amount in sorted(by_area.items(), key=lambda item: -item[1])
+        ],
+    }
+
+
 def station_sections(*, station, area, period: Period, clients) -> dict:
     # The records below hang off clients; given the clients' ids, each is an index lookup on `client_id`
     # rather than a join over the whole table (a few thousand ids for a busy station).
@@ -165,6 +182,7 @@ def station_sections(*, station, area, period: Period, clients) -> dict:
         "contracts": contracts(client_ids, period),
         "return_visits": return_visits(client_ids, period.day),
         "satisfaction": satisfaction(client_ids, period, timezone.localtime(timezone.now(), station.tz)),
+        "revenue": revenue(station=station, area=area, day=period.day),
         "open_flags": flags,
         "flags_by_status": {str(k): v for k, v in by_status.items()},
     }

@@ -103,6 +103,18 @@ class ContractsSerializer(serializers.Serializer):
     committed_monthly_volume = serializers.IntegerField()
 
 
+class AreaRevenueSerializer(serializers.Serializer):
+    area = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class RevenueSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM: the month of `date`.")
+    total = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Yuan, from the volume feed.")
+    areas = AreaRevenueSerializer(many=True, help_text="Per area, largest first.")
+
+
 class OverdueVisitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     client = serializers.IntegerField()
@@ -163,6 +175,7 @@ class StationDashboardSerializer(serializers.Serializer):
     contracts = ContractsSerializer()
     return_visits = ReturnVisitsSerializer()
     satisfaction = SatisfactionSerializer()
+    revenue = RevenueSerializer()
     scheduled_jobs = ScheduledJobsSerializer(
         help_text="Read live: whether the jobs behind the figures are late."
     )
@@ -185,6 +198,11 @@ class StationRankSerializer(serializers.Serializer):
     compliance = serializers.FloatField(allow_null=True)
     open_flags = serializers.IntegerField()
     clients = serializers.IntegerField()
+    revenue = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        help_text="Revenue from the volume feed in the month of `date` (yuan).",
+    )
 
 
 class ProvinceDashboardSerializer(serializers.Serializer):

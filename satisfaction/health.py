@@ -4,10 +4,12 @@
     complaints    C = 100 − 40 per unresolved high, 20 per medium, 10 per low complaint, − 10 more per overdue one
     warnings      W = 100 − 25 per open early warning
     volume        V = min(actual ÷ committed, 1) × 100, over the last three months evaluated (within 12 months)
-    score         = (40·S + 25·C + 15·W + 20·V) ÷ (sum of the weights of the components that have data)
+    trend         T = min(parcels of the last 3 complete months ÷ parcels of the 3 before, 1) × 100, from the volume
+                      feed (volumes/): a customer shipping less than before is drifting away
+    score         = (40·S + 25·C + 15·W + 20·V + 10·T) ÷ (sum of the weights of the components that have data)
 
-C and W never fall below 0. S and V are left out, and the other weights count in full, when there is no survey
-answer or no evaluated month: a missing survey is not a bad survey. Clients below
+C and W never fall below 0. S, V and T are left out, and the other weights count in full, when there is no survey
+answer, no evaluated month or no fed volume in the earlier three months: a missing survey is not a bad survey. Clients below
 settings.SATISFACTION_HEALTH_THRESHOLD are listed for their owner and their station.
 """
 
@@ -22,16 +24,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pipeline.models import Evaluation
+from volumes.selectors import parcel_trends
 
 from .models import Answer, Complaint, IndicatorWarning, Severity
 from .models.complaints import UNRESOLVED
 
-WEIGHTS = {"satisfaction": 40, "complaints": 25, "warnings": 15, "volume": 20}
+WEIGHTS = {"satisfaction": 40, "complaints": 25, "warnings": 15, "volume": 20, "trend": 10}
 LABELS = {
     "satisfaction": gettext_lazy("Satisfaction"),
     "complaints": gettext_lazy("Open complaints"),
     "warnings": gettext_lazy("Service-quality warnings"),
     "volume": gettext_lazy("Volume against commitment"),
+    "trend": gettext_lazy("Volume trend"),
 }
 COMPLAINT_PENALTY = {Severity.HIGH: 40, Severity.MEDIUM: 20, Severity.LOW: 10}
 OVERDUE_PENALTY = 10
@@ -164,6 +168,23 @@ def _volume(months: list) -> Component:
     )
 
 
+def _trend(parcels: tuple[int, int] | None) -> Component:
+    if parcels is None:
+        return Component(
+            "trend", None, _("No shipped volume in the three months before the last three: not counted.")
+        )
+    recent, earlier = parcels
+    value = round(min(recent / earlier, 1) * 100, 1)
+    return Component(
+        "trend",
+        value,
+        _(
+            "%(recent)s parcels in the last three complete months against %(earlier)s in the three before: %(v)g."
+        )
+        % {"recent": recent, "earlier": earlier, "v": value},
+    )
+
+
 def _evaluations(client_ids, today: date) -> dict[int, list]:
     by_client = defaultdict(list)
     for evaluation in Evaluation.objects.filter(
@@ -203,6 +224,7 @@ def health_for_clients(client_ids, *, now: datetime) -> dict[int, Health]:
         .values_list("client_id", "n")
     )
     volume = _evaluations(client_ids, timezone.localdate(now))
+    trends = parcel_trends(client_ids, today=timezone.localdate(now))
     return {
         client_id: Health(
             client_id,
@@ -211,6 +233,7 @@ def health_for_clients(client_ids, *, now: datetime) -> dict[int, Health]:
                 _complaints(complaints.get(client_id, [])),
                 _warnings(warnings.get(client_id, 0)),
                 _volume(volume.get(client_id, [])),
+                _trend(trends.get(client_id)),
             ],
         )
         for client_id in client_ids
@@ -236,6 +259,7 @@ def clients_with_signals(clients, *, now: datetime) -> set[int]:
             response__client_id__in=ids, response__is_pilot=False, response__submitted_at__gte=since
         ).values_list("response__client_id", flat=True)
     )
+    found |= set(parcel_trends(ids, today=timezone.localdate(now)))
     found |= set(
         Evaluation.objects.filter(
             client_id__in=ids, month__gte=_months_back(timezone.localdate(now), 12)

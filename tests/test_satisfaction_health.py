@@ -95,6 +95,7 @@ def test_health_agrees_with_the_hand_computed_example(account):
         "complaints": 40,
         "warnings": 75,
         "volume": 95,
+        "trend": None,
     }
     assert health.exact == pytest.approx(65.25)
     assert health.score == 65
@@ -147,7 +148,13 @@ def test_the_health_endpoint_explains_each_component(org, account, api_as):
         body = api_as(org.kam).get(f"/api/v1/clients/{account.pk}/health/").json()
         low = api_as(org.station_master).get("/api/v1/client-health/").json()
     assert body["score"] == 58 and body["low"] is True and body["threshold"] == 60
-    assert [c["key"] for c in body["components"]] == ["satisfaction", "complaints", "warnings", "volume"]
+    assert [c["key"] for c in body["components"]] == [
+        "satisfaction",
+        "complaints",
+        "warnings",
+        "volume",
+        "trend",
+    ]
     assert body["components"][3]["counted"] is False
     assert [r["client"] for r in low["results"]] == [account.pk] and low["results"][0][
         "client_name"
