@@ -18,6 +18,14 @@ class AuditQuery(serializers.Serializer):
     object_id = serializers.CharField(required=False, max_length=64, help_text="The object's id.")
     actor = serializers.IntegerField(required=False, min_value=1, help_text="Who acted (a user id).")
     since = serializers.DateTimeField(required=False, help_text="Rows at or after this instant.")
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="The same as `since` (the name every other list takes): rows never change."
+    )
+    action = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Only rows of this action (`delete`: what was deleted, for pulling changes).",
+    )
     client = serializers.IntegerField(
         required=False, min_value=1, help_text="Every row about this client and its records."
     )
@@ -81,8 +89,9 @@ class AuditView(APIView):
             object_type=params.get("object_type"),
             object_id=params.get("object_id"),
             actor=params.get("actor"),
-            since=params.get("since"),
+            since=params.get("since") or params.get("updated_since"),
             client_id=params.get("client"),
+            action=params.get("action"),
             offset=(page - 1) * size,
             limit=size,
         )

@@ -96,8 +96,14 @@ def _subject_q(source: Source, person: User) -> Q:
     return Q(**{source.subject: value})
 
 
-def _filtered(source: Source, *, user, object_id, actor, since, client_id, person):
+def _filtered(source: Source, *, user, object_id, actor, since, client_id, person, action=None):
     qs = source.event_model.objects.filter(source.scope(user))
+    if action is not None:
+        # The stored label of each row event, or the action itself for events stored under their own name.
+        labels = [
+            label for label in ("insert", "update", "delete") if action_for(source.tracked, label) == action
+        ]
+        qs = qs.filter(pgh_label__in=[*labels, action])
     if object_id is not None:
         qs = qs.filter(**{source.object_id: object_id})
     if since is not None:
@@ -126,6 +132,7 @@ def trail(
     since: datetime.datetime | None = None,
     client_id: int | None = None,
     person: User | None = None,
+    action: str | None = None,
     offset: int = 0,
     limit: int = 25,
 ) -> tuple[list[Entry], bool]:
@@ -145,6 +152,7 @@ def trail(
                 since=since,
                 client_id=client_id,
                 person=person,
+                action=action,
             )
         )
         is not None

@@ -11,6 +11,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
@@ -35,6 +36,9 @@ class Pagination(PageNumberPagination):
         from rest_framework.exceptions import NotFound
 
         self.request = request
+        self.changes = changes_query(request)
+        if self.changes is not None:
+            return self._paginate_changes(queryset, view)
         size = self.get_page_size(request)
         try:
             number = paging.parse_page_number(request.query_params.get(self.page_query_param))
@@ -46,7 +50,33 @@ class Pagination(PageNumberPagination):
         self.number, self.has_next, self.count = page.number, page.has_next_page, page.count
         return page.object_list
 
+    def _paginate_changes(self, queryset, view):
+        field = sync_field_of(view, queryset)
+        since, cursor = self.changes
+        size = self.get_page_size(self.request)
+        if since is not None:
+            queryset = queryset.filter(**{f"{field}__gte": since})
+        else:
+            queryset = queryset.filter(**{f"{field}__isnull": False})
+        if cursor is not None:
+            at, pk = cursor
+            queryset = queryset.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": pk}))
+        rows = list(queryset.order_by(field, "pk")[: size + 1])
+        self.number, self.count = 1, None
+        self.has_next = len(rows) > size
+        rows = rows[:size]
+        self.next_cursor = (
+            paging.cursor_encode(getattr(rows[-1], field), rows[-1].pk) if self.has_next else None
+        )
+        return rows
+
     def get_paginated_response(self, data):
+        if getattr(self, "changes", None) is not None:
+            url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+            following = (
+                None if self.next_cursor is None else replace_query_param(url, "cursor", self.next_cursor)
+            )
+            return Response({"count": None, "next": following, "previous": None, "results": data})
         return Response(
             {
                 "count": self.count,
@@ -77,6 +107,28 @@ class Pagination(PageNumberPagination):
         )
         return response
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": "updated_since",
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Only rows changed at or after this instant (ISO 8601 datetime). Pages then run by "
+                    "(updated_at, id), oldest change first, and `next` carries a `cursor`; `count` is null."
+                ),
+                "schema": {"type": "string", "format": "date-time"},
+            },
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": "The position after the last row of the previous page of changes (from `next`).",
+                "schema": {"type": "string"},
+            },
+        ]
+
     def get_page_size(self, request):
         # DRF falls back to the default size on a page_size that is not a number; the schema says it is one.
         value = request.query_params.get(self.page_size_query_param)
@@ -85,6 +137,55 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: [_("A valid integer is required.")]}
             )
         return super().get_page_size(request)
+
+
+def changes_query(request) -> tuple | None:
+    """(updated_since, cursor position) when the request pulls changes (`?updated_since=` or `?cursor=`), else
+    None; a malformed value is a 400 naming its parameter."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    raw_since = request.query_params.get("updated_since")
+    raw_cursor = request.query_params.get("cursor")
+    if raw_since in (None, "") and raw_cursor in (None, ""):
+        return None
+    since = None
+    if raw_since:
+        try:
+            since = parse_datetime(
+                raw_since.replace(" ", "+")
+            )  # a "+" unescaped in a query string is a space
+        except ValueError:
+            since = None
+        if since is None:
+            raise exceptions.ValidationError(
+                {"updated_since": [_("Give a date and time in ISO 8601, e.g. 2026-03-01T08:00:00+08:00.")]}
+            )
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+    cursor = None
+    if raw_cursor:
+        cursor = paging.cursor_decode(raw_cursor)
+        if cursor is None:
+            raise exceptions.ValidationError(
+                {"cursor": [_("This cursor is not valid; start again from `next`.")]}
+            )
+    return since, cursor
+
+
+def sync_field_of(view, queryset) -> str:
+    """The field a list's changes are pulled by: the view's `sync_field`, else the model's `updated_at`."""
+    field = getattr(view, "sync_field", None)
+    model = getattr(queryset, "model", None)
+    if (
+        field is None
+        and model is not None
+        and any(f.name == "updated_at" for f in model._meta.concrete_fields)
+    ):
+        field = "updated_at"
+    if field is None:
+        raise exceptions.ValidationError({"updated_since": [_("This list cannot be pulled by changes.")]})
+    return field
 
 
 class Conflict(exceptions.APIException):

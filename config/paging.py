@@ -6,6 +6,10 @@ or holds at most COUNT_LIMIT rows (counted up to COUNT_LIMIT + 1), and None beyo
 API's pagination (config.api.BoundedPagination) and the pages (`page_of`) both call `read_bounded`.
 """
 
+import base64
+import binascii
+import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -123,3 +127,20 @@ def page_of(request, queryset, size: int | None = None, read_page: ReadPage | No
         return read_bounded(queryset, number=number, size=size, read_page=read_page)
     except Http404:
         return read_bounded(queryset, number=1, size=size, read_page=read_page)
+
+
+def cursor_encode(at: datetime.datetime, pk: int) -> str:
+    """An opaque position in a list of changes ordered by (time of change, id)."""
+    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), pk]).encode()).decode().rstrip("=")
+
+
+def cursor_decode(text: str) -> tuple[datetime.datetime, int] | None:
+    """The position `cursor_encode` wrote, or None for anything else."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        at, pk = datetime.datetime.fromisoformat(raw[0]), raw[1]
+    except (ValueError, TypeError, KeyError, IndexError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(pk, int) or isinstance(pk, bool) or at.tzinfo is None:
+        return None
+    return at, pk
