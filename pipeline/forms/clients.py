@@ -102,6 +102,12 @@ class ClientForm(forms.Form):
     )
     needs = forms.CharField(label=_("Needs heard"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    waybill_code = forms.CharField(
+        label=_("Waybill system code"),
+        max_length=60,
+        required=False,
+        help_text=_("The client's code in the waybill system, which sends its monthly volumes."),
+    )
     difficulty_manual = forms.TypedChoiceField(
         label=_("Difficulty"),
         choices=with_empty(Difficulty.choices, _("Computed from the profile")),
