@@ -61,14 +61,24 @@ class Pagination(PageNumberPagination):
         if cursor is not None:
             at, pk = cursor
             queryset = queryset.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": pk}))
-        rows = list(queryset.order_by(field, "pk")[: size + 1])
+        # The page's keys first, in change order (an index range on `field`); then its rows, read as the list
+        # reads them (a view's lighter `read_page` included), put back in that order.
+        keys = list(queryset.order_by(field, "pk").values_list("pk", field)[: size + 1])
         self.number, self.count = 1, None
-        self.has_next = len(rows) > size
-        rows = rows[:size]
-        self.next_cursor = (
-            paging.cursor_encode(getattr(rows[-1], field), rows[-1].pk) if self.has_next else None
-        )
-        return rows
+        self.has_next = len(keys) > size
+        keys = keys[:size]
+        self.next_cursor = paging.cursor_encode(keys[-1][1], keys[-1][0]) if self.has_next else None
+        if not keys:
+            return []
+        ids = [pk for pk, _at in keys]
+        read_page = getattr(view, "read_page", None)
+        chosen = queryset.filter(pk__in=ids)
+        if read_page is not None:
+            rows, _seen = read_page(chosen, offset=0, size=len(ids), limit=len(ids))
+        else:
+            rows = list(chosen)
+        by_pk = {row["id"] if isinstance(row, dict) else row.pk: row for row in rows}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
 
     def get_paginated_response(self, data):
         if getattr(self, "changes", None) is not None:

@@ -46,7 +46,7 @@ def test_every_list_takes_updated_since_and_a_cursor(org, api_as, path):
     body = answer.json()
     assert {"next", "previous", "results"} <= set(body)
     assert body["previous"] is None
-    if body["next"]:
+    if body["next"] and path != "/api/v1/audit/":  # the trail's rows never change: it pages by number
         assert "cursor=" in body["next"]
         second = api_as(org.admin).get(body["next"])
         assert second.status_code == 200
@@ -162,3 +162,17 @@ def test_deletions_are_read_from_the_audit_trail(org, api_as):
         .json()
     )
     assert [(row["action"], row["object_id"]) for row in body["results"]] == [("delete", str(contact_id))]
+
+
+def test_a_list_read_light_pulls_changes_with_the_same_rows(org, api_as):
+    from tests.factories_leads import LeadFactory
+
+    leads = [LeadFactory(collected_by=org.courier, company_name=f"线索{i}有限公司") for i in range(3)]
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    api = api_as(org.marketer)
+    first = api.get("/api/v1/leads/", {"updated_since": since, "page_size": 2}).json()
+    second = api.get(first["next"]).json()
+    rows = first["results"] + second["results"]
+    assert [row["id"] for row in rows] == [lead.pk for lead in leads]
+    plain = api.get("/api/v1/leads/").json()["results"]
+    assert {tuple(sorted(row)) for row in rows} == {tuple(sorted(row)) for row in plain}

@@ -19,7 +19,9 @@ def _months(n):
 
 @pytest.mark.parametrize("phone", [True, False])
 def test_the_client_page_shows_the_months_and_the_shortfall(org, browser_page, phone):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, name="短量贸易有限公司", stage="follow_up", waybill_code="WB-9")
+    client = LoopClientFactory(
+        area=org.a1, owner=org.kam, name="短量贸易有限公司", stage="follow_up", waybill_code="WB-9"
+    )
     contract(client, committed=1000)
     earlier, last = _months(2)
     volume(client, earlier, 900, "7200")

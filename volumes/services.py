@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,6 +145,53 @@ def _clients_for(by: User, refs: list[tuple]) -> tuple[dict, dict]:
     return by_id, by_code
 
 
+_UPSERT = """
+    INSERT INTO volumes_monthlyvolume
+        (client_id, month, source, parcels, revenue, updated_by_id, created_at, updated_at)
+    SELECT t.client_id, t.month, t.source, t.parcels, t.revenue, %s, %s, %s
+    FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::integer[], %s::numeric[])
+        AS t(client_id, month, source, parcels, revenue)
+    ON CONFLICT (client_id, month, source) DO UPDATE SET
+        parcels = EXCLUDED.parcels, revenue = EXCLUDED.revenue,
+        updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at
+    RETURNING xmax = 0
+"""
+
+
+def _upsert(rows: list[tuple], *, by: User) -> tuple[int, int]:
+    """Insert or replace (client, month, source, parcels, revenue) rows; (created, replaced).
+
+    On PostgreSQL one statement takes the rows as arrays (`unnest`) and says per row whether it was new (`xmax = 0`):
+    building 10,000 model instances and their parameters cost several times the database's own work. Elsewhere
+    the ORM's `bulk_create(update_conflicts=True)` does the same in batches.
+    """
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT, [by.pk, now, now, *columns])
+            created = sum(1 for (new,) in cursor.fetchall() if new)
+        return created, len(rows) - created
+    keys = {(client_id, month, source) for client_id, month, source, *_rest in rows}
+    existing = set(
+        MonthlyVolume.objects.filter(
+            client_id__in={k[0] for k in keys}, month__in={k[1] for k in keys}
+        ).values_list("client_id", "month", "source")
+    )
+    MonthlyVolume.objects.bulk_create(
+        [
+            MonthlyVolume(client_id=c, month=m, source=s, parcels=p, revenue=r, updated_by=by)
+            for c, m, s, p, r in rows
+        ],
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["client", "month", "source"],
+        update_fields=["parcels", "revenue", "updated_by", "updated_at"],
+    )
+    replaced = len(keys & existing)
+    return len(rows) - replaced, replaced
+
+
 def volumes_push(*, by: User, rows: list, today: datetime.date | None = None) -> FeedResult:
     """Store monthly volumes; rows that cannot be stored are reported, the others are saved in one transaction."""
     if by.role not in VOLUME_WRITERS:
@@ -190,38 +237,16 @@ def volumes_push(*, by: User, rows: list, today: datetime.date | None = None) ->
             continue
         seen[key] = index
         result.station_ids.add(station_id)
-        objs.append(
-            MonthlyVolume(
-                client_id=client_id,
-                month=month,
-                source=source,
-                parcels=parcels,
-                revenue=revenue,
-                updated_by=by,
-            )
-        )
+        objs.append((client_id, month, source, parcels, revenue))
     result.errors.sort(key=lambda error: error["row"])
     if not objs:
         return result
     with transaction.atomic():
-        existing = set(
-            MonthlyVolume.objects.filter(
-                client_id__in={o.client_id for o in objs}, month__in={o.month for o in objs}
-            ).values_list("client_id", "month", "source")
-        )
-        MonthlyVolume.objects.bulk_create(
-            objs,
-            batch_size=BATCH,
-            update_conflicts=True,
-            unique_fields=["client", "month", "source"],
-            update_fields=["parcels", "revenue", "updated_by", "updated_at"],
-        )
+        result.created, result.updated = _upsert(objs, by=by)
         # Tiers and the commitment check follow the new figures once they are committed.
         from .tasks import volumes_changed
 
         outbox.task_enqueue(task=volumes_changed, args=[sorted(result.station_ids), today.isoformat()])
-    result.updated = sum(1 for o in objs if (o.client_id, o.month, o.source) in existing)
-    result.created = len(objs) - result.updated
     return result
 
 

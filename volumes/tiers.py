@@ -15,7 +15,8 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from pipeline.models import Client
@@ -59,15 +60,19 @@ def tiers_compute(*, station_id: int, today: datetime.date) -> int:
         .values_list("client_id", "amount")
     }
     tiers = ranked_tiers(revenue)
-    now = timezone.now()
-    changed = []
-    for client in Client.objects.filter(pk__in=list(tiers)).only(
+    changed = {"A": [], "B": [], "C": []}
+    for pk, tier, computed, override in Client.objects.filter(pk__in=list(tiers)).values_list(
         "pk", "tier", "tier_computed", "tier_override"
     ):
-        computed = tiers[client.pk]
-        effective = client.tier_override or computed
-        if client.tier_computed != computed or client.tier != effective:
-            client.tier_computed, client.tier, client.updated_at = computed, effective, now
-            changed.append(client)
-    Client.objects.bulk_update(changed, ["tier", "tier_computed", "updated_at"], batch_size=1000)
-    return len(changed)
+        if computed != tiers[pk] or tier != (override or tiers[pk]):
+            changed[tiers[pk]].append(pk)
+    # One UPDATE per tier letter rather than a CASE per row: a station's first run changes thousands of clients.
+    now = timezone.now()
+    for letter, ids in changed.items():
+        if ids:
+            Client.objects.filter(pk__in=ids).update(
+                tier_computed=letter,
+                tier=Coalesce(NullIf("tier_override", Value("")), Value(letter)),
+                updated_at=now,
+            )
+    return sum(len(ids) for ids in changed.values())
