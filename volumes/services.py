@@ -132,7 +132,9 @@ def _clients_for(by: User, refs: list[tuple]) -> tuple[dict, dict]:
         return {}, {}
     rows = (
         Client.objects.visible_to(by)
-        .filter(Q(pk__in=ids) | Q(waybill_code__in=codes))
+        # `~Q(waybill_code="")` repeats the unique index's condition, so PostgreSQL may use that (partial) index for
+        # thousands of codes (it proves the condition itself only for short lists).
+        .filter(Q(pk__in=ids) | (Q(waybill_code__in=codes) & ~Q(waybill_code="")))
         .values_list("pk", "waybill_code", "merged_into_id", "station_id")
     )
     by_id, by_code = {}, {}
