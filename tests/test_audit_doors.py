@@ -47,7 +47,10 @@ def test_page_tier_change_is_one_row_with_actor_request_id_and_diff(org):
     entry = _only_entry(
         org.executive, object_type="client", object_id=client.pk, since=None, actor=org.kam.pk
     )
-    assert entry.action == "update" and entry.changes == {"tier": ["B", "A"]}
+    assert entry.action == "update" and entry.changes["tier"] == ["B", "A"]
+    # A tier set by hand is an override, recorded with who set it and when.
+    assert entry.changes["tier_override"] == ["", "A"]
+    assert set(entry.changes) == {"tier", "tier_override", "tier_override_by_id", "tier_override_at"}
     assert (entry.actor, entry.actor_name, entry.actor_kind) == (org.kam.pk, str(org.kam), "person")
     assert entry.request_id == response["X-Request-ID"]
 
@@ -63,7 +66,7 @@ def test_api_with_a_token_names_the_tokens_owner(org, api_client):
 
     assert response.status_code == 200
     entry = _only_entry(org.executive, object_type="client", object_id=client.pk, actor=org.kam.pk)
-    assert entry.changes == {"tier": ["B", "C"]}
+    assert entry.changes["tier"] == ["B", "C"] and entry.changes["tier_override"] == ["", "C"]
     assert entry.request_id == response["X-Request-ID"]
 
 

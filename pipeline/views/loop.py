@@ -76,7 +76,7 @@ def client_detail(request, pk):
         "timeline": timeline_for(client),
         "profile": client_profile_context(client),
         "panels": _client_panels(request, client),
-        "tier_form": forms.TierForm(initial={"tier": client.tier}),
+        "tier_form": forms.TierForm(initial={"tier": client.tier}, auto_id="tier_%s"),
         "relationship_form": forms.RelationshipForm(initial={"to": client.relationship_stage}),
         "owner_form": forms.OwnerTransferForm(user=request.user) if can_act else None,
         "stage_dropped": client.stage == Stage.DROPPED,
