@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('audit', '0001_initial'),
         ('accounts', '0004_updated_at'),
         ('agenda', '0002_task_updated_at'),
-        ('pipeline', '0010_client_waybill_code_tier_override_updated_at'),
+        ('pipeline', '0011_client_waybill_code_tier_override_updated_at'),
         ('quota', '0004_updated_at'),
         ('satisfaction', '0004_updated_at'),
         ('targets', '0002_target_updated_at'),

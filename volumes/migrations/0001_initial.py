@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('pipeline', '0010_client_waybill_code_tier_override_updated_at'),
+        ('pipeline', '0011_client_waybill_code_tier_override_updated_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
