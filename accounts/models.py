@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
@@ -82,7 +83,7 @@ class Station(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = StationQuerySet.as_manager()
 
@@ -128,7 +129,7 @@ class Area(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = AreaQuerySet.as_manager()
 
@@ -234,7 +235,7 @@ class User(AbstractUser):
     date_joined = models.DateField(_("date joined"), default=local_today)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = LantouUserManager()
 
@@ -279,7 +280,7 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     class Meta:
         ordering = ["-created_at"]

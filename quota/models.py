@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -102,7 +103,7 @@ class CalendarDay(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = StationScopedQuerySet.as_manager()
 
@@ -139,7 +140,7 @@ class Leave(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = LeaveQuerySet.as_manager()
 
@@ -224,7 +225,7 @@ class DailyTally(models.Model):
     evaluated_at = models.DateTimeField(null=True, blank=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = DailyTallyQuerySet.as_manager()
 

@@ -21,7 +21,7 @@ def _add_to_days(rows) -> None:
         cursor.execute(
             f"INSERT INTO {table} (person_id, day, station_id, area_id, leads, counted) VALUES {values} "
             f"ON CONFLICT (person_id, day) DO UPDATE SET leads = {table}.leads + excluded.leads, "
-            f"counted = {table}.counted + excluded.counted",
+            f"counted = {table}.counted + excluded.counted, updated_at = CURRENT_TIMESTAMP",
             params,
         )
 

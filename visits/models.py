@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,7 +108,7 @@ class VisitPlan(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = VisitQuerySet.as_manager()
 
@@ -172,7 +173,7 @@ class VisitRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = VisitQuerySet.as_manager()
 

@@ -3,6 +3,7 @@ source. One row per (client, month, source); the feed replaces a row sent again,
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from pipeline.models.clients import client_scope_q
@@ -29,7 +30,7 @@ class MonthlyVolume(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Indexed for incremental sync (`?updated_since=`), which pages by (updated_at, id).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = MonthlyVolumeQuerySet.as_manager()
 

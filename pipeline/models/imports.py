@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
@@ -79,7 +80,7 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = ImportJobQuerySet.as_manager()
 

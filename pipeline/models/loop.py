@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,7 +71,7 @@ class ClientRecord(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = ClientRecordQuerySet.as_manager()
 
@@ -92,7 +93,7 @@ class StageChange(models.Model):
     days_in_previous = models.PositiveIntegerField(_("days in previous stage"), default=0)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = ClientRecordQuerySet.as_manager()
 

@@ -267,7 +267,12 @@ def lead_submit(
         raise
     # The answer is drawn from what was just written: the lead carries its rows as if prefetched, so no caller
     # reads them back (the API's 201 answer costs no query).
-    lead._prefetched_objects_cache = written
+    lead._prefetched_objects_cache = {}
+    for name, rows in written.items():
+        # As Django's prefetch leaves them: a queryset of the relation whose rows are already read.
+        rows_read = getattr(lead, name).get_queryset()
+        rows_read._result_cache, rows_read._prefetch_done = list(rows), True
+        lead._prefetched_objects_cache[name] = rows_read
     return lead, True
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -93,7 +94,7 @@ class Complaint(models.Model):
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = ComplaintQuerySet.as_manager()
 

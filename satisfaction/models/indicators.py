@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -26,7 +27,7 @@ class Indicator(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     class Meta:
         ordering = ["position", "code"]
@@ -74,7 +75,7 @@ class IndicatorReading(models.Model):
     recorded_at = models.DateTimeField(auto_now=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = IndicatorReadingQuerySet.as_manager()
 
@@ -115,7 +116,7 @@ class IndicatorWarning(models.Model):
     cleared_on = models.DateField(_("cleared on"), null=True, blank=True)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())
 
     objects = IndicatorWarningQuerySet.as_manager()
 
