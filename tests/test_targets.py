@@ -242,7 +242,8 @@ def test_the_targets_grid_saves_all_or_nothing(org, client):
 
 def test_headquarters_pick_the_station_and_set_its_own_targets(org, client):
     client.force_login(org.admin)
-    assert "站B" in client.get("/targets/set/").content.decode()
+    # The station is chosen with the stations' picker (no select listing every station).
+    assert "/api/v1/pick/stations/" in client.get("/targets/set/").content.decode()
     page = client.get(f"/targets/set/?station={org.station_b.pk}&month=2026-06").content.decode()
     assert "全站" in page
     client.post(
@@ -340,7 +341,7 @@ def test_the_home_page_shows_ones_own_targets(may, client):
     client.force_login(may.kam)
     page = client.get("/").content.decode()
     panel = page[page.index('id="targets-panel"') :]
-    assert "2026-05 目标" in panel and "签约数" in panel and "19000" in panel
+    assert "2026-05 目标" in panel and "签约数" in panel and "19,000" in panel  # money as on every page
     client.force_login(may.station_master)
     panel = client.get("/").content.decode()
     assert "本月 3 人中有 1 人落后。" in panel
