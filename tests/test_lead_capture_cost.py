@@ -17,9 +17,12 @@ pytestmark = pytest.mark.django_db
 
 # The token (1), the competitors named (1), the collector's lock with their station and an earlier try of the key
 # (1), their earlier lead with the phone (1), the lead with its duplicate check (1), its competitor volume (1), its
-# history row (1), the day's tally (1).
-CAPTURE_MAX_QUERIES = 10  # 8 measured before the lists gained updated_at; two more since, not yet explained
-SESSION_MAX_QUERIES = 9  # a session is read, then its user
+# history row (1), the day's tally (1). A session costs one more (the session, then its user).
+CAPTURE_MAX_QUERIES = 8
+SESSION_MAX_QUERIES = 9
+# SQLite has neither the INSERT … RETURNING duplicate check nor the audit trigger: it reads the duplicate back and
+# writes the audit row itself, two statements more.
+SQLITE_EXTRA = 2
 FORM_MAX_QUERIES = 10  # and the form's list of competitors
 
 
@@ -65,7 +68,8 @@ def test_the_api_capture_costs_a_bounded_number_of_queries_with_its_duplicate_ch
         assert response.status_code == 201, response.json()
         statements = _statements(queries)
         print(f"\ncapture (API, {'token' if token else 'session'}): {len(statements)} queries")
-        assert len(statements) <= budget, _sql(statements)
+        extra = SQLITE_EXTRA if connection.vendor == "sqlite" else 0
+        assert len(statements) <= budget + extra, _sql(statements)
     assert DailyTally.objects.get(person=org.courier).leads == 2
 
 
@@ -109,5 +113,6 @@ def test_the_phone_form_capture_costs_a_bounded_number_of_queries(org, client):
     assert response.status_code == 302, response.content.decode()[:500]
     statements = _statements(queries)
     print(f"\ncapture (form): {len(statements)} queries")
-    assert len(statements) <= FORM_MAX_QUERIES, _sql(statements)
+    extra = SQLITE_EXTRA if connection.vendor == "sqlite" else 0
+    assert len(statements) <= FORM_MAX_QUERIES + extra, _sql(statements)
     assert Lead.objects.filter(collected_by=org.courier).count() == 1
