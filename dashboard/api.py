@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Station
+from quota.calendar import last_working_day
 from targets.serializers import TargetsSummarySerializer
 
 from . import access, figures, jobs, sections
@@ -39,6 +40,14 @@ PERIOD_PARAMETERS = [
         OpenApiTypes.DATE,
         description="Last day of a custom period (periods over 366 days are shortened).",
     ),
+]
+NOTICE_PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        "date",
+        OpenApiTypes.DATE,
+        description="The day of the notice (default the station's last whole working day, as the page opens on).",
+    ),
+    *PERIOD_PARAMETERS[1:],
 ]
 SCOPE_PARAMETERS = [
     OpenApiParameter("station", OpenApiTypes.INT, description="Default: the caller's station."),
@@ -95,10 +104,17 @@ class ProvinceDashboardView(APIView):
 class NoticeView(APIView):
     """The notice (通报): areas and people ranked for a day, a week or a month."""
 
-    @extend_schema(parameters=SCOPE_PARAMETERS + PERIOD_PARAMETERS, responses=NoticeSerializer)
+    @extend_schema(parameters=SCOPE_PARAMETERS + NOTICE_PERIOD_PARAMETERS, responses=NoticeSerializer)
     def get(self, request):
         station, area = access.dashboard_scope(request.user, **_scope_ids(request))
-        period = parse_period(request.query_params, today=station.local_date(), default_kind=PeriodKind.DAY)
+        today = station.local_date()
+        # The same day the notice page opens on: the station's last whole working day.
+        period = parse_period(
+            request.query_params,
+            today=today,
+            default_kind=PeriodKind.DAY,
+            default_day=last_working_day(station, today),
+        )
         data = figures.notice_figures(station=station, area=area, period=period)
         targets = sections.targets(
             request.user, day=period.end, today=station.local_date(), station=station, area=area

@@ -50,8 +50,12 @@ def test_the_default_notice_is_the_last_whole_working_day(org, client):
         collect(org.courier, SATURDAY, 2)
         client.force_login(org.station_master)
         page = client.get("/dashboard/notice/")
+        api = client.get("/api/v1/dashboard/notice/").json()
     assert (page.context["data"]["start"], page.context["data"]["end"]) == (SATURDAY, SATURDAY)
     assert page.context["data"]["people"][0]["leads"] == 2
+    # and the API answers the same day
+    assert (api["start"], api["end"]) == (SATURDAY.isoformat(), SATURDAY.isoformat())
+    assert api["people"][0]["leads"] == 2
 
 
 def test_the_notice_ranks_people_by_the_leads_that_count_as_its_heading_says(org, client):
