@@ -4,9 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
+from config.schema_view import SchemaView
 from config.throttling import rate_limited
 
 
@@ -35,7 +36,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own: no inline script under the CSP.
     path(
         "api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"
