@@ -4,20 +4,13 @@ other area of its station (a2) and of another station (b1); 404 outside scope, 4
 import pytest
 from django.urls import reverse
 
+from accounts.roles import Role
 from pipeline.models import ImportJob
 from tests.factories_leads import ClientFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "courier",
-    "area_marketer",
-    "area_manager",
-    "station_master",
-    "key_account_manager",
-    "executive",
-    "admin",
-]
+ROLES = [role.value for role in Role]
 
 # role -> visible (own area, other area of the station, other station). The a1 records are the courier's own.
 VISIBLE = {

@@ -4,20 +4,13 @@ area of its station (a2) and another station (b1). Outside the scope: 404; a rol
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
 from quota.models import CalendarDay, DailyTally, Leave, QuotaFlag
 from tests.factories_quota import day, quota_settings
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "courier",
-    "area_marketer",
-    "area_manager",
-    "station_master",
-    "key_account_manager",
-    "executive",
-    "admin",
-]
+ROLES = [role.value for role in Role]
 
 # Flags are personnel matters: people on the quota see only their own; key-account managers none.
 FLAGS = {

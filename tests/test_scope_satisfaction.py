@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
 from satisfaction.models import (
     Campaign,
     Complaint,
@@ -20,15 +21,7 @@ from tests.factories_satisfaction import SatClientFactory, indicator
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "courier",
-    "area_marketer",
-    "area_manager",
-    "station_master",
-    "key_account_manager",
-    "executive",
-    "admin",
-]
+ROLES = [role.value for role in Role]
 
 # Records that belong to a client: visible exactly when the client is (a1, a2, b1).
 BY_CLIENT = {

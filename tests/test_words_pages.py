@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.navigation import menu_for
+from accounts.roles import Role
 from pipeline.models import Competitor
 from pipeline.models.loop import Stage
 from quota.models import FlagStatus, QuotaFlag
@@ -63,15 +64,7 @@ def _allowed() -> set[str]:
     return names
 
 
-ROLES = [
-    "courier",
-    "area_marketer",
-    "area_manager",
-    "station_master",
-    "key_account_manager",
-    "executive",
-    "admin",
-]
+ROLES = [role.value for role in Role]
 
 
 def test_a_chinese_page_says_nothing_in_english(world, client):
