@@ -45,7 +45,7 @@ test: install
 	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
-	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto}
+	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto} --dist loadgroup
 
 # Schemathesis over every operation of the API against a live server (PostgreSQL): examples, coverage and fuzzing.
 api-fuzz: install

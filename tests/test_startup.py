@@ -6,6 +6,7 @@ process of its own; a test process that has already loaded everything would hide
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -97,36 +98,50 @@ def _free_port() -> int:
 def _request(url, data=None, headers=None):
     request = urllib.request.Request(url, data=data, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # Generous: the first request waits for a worker to load the application, slow on a busy machine
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
 
 
+@pytest.fixture(scope="module")
+def production_database(tmp_path_factory):
+    """A SQLite file migrated under production settings, with its static files collected and one administrator:
+    built once for the module (a migration takes a while), copied for each test."""
+    root = tmp_path_factory.mktemp("production")
+    env = _production(
+        DATABASE_URL=f"sqlite:///{root / 'db.sqlite3'}",
+        STATIC_ROOT=str(root / "static"),
+        SECURE_SSL_REDIRECT="0",
+    )
+    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        result = _run(["manage.py", *step], timeout=600, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    create = (
+        "from accounts.models import User, Role; "
+        "User.objects.create_user('smoke', password='smoke-Passw0rd!', role=Role.ADMIN, is_staff=True)"
+    )
+    result = _run(["manage.py", "shell", "-c", create], **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
 @pytest.fixture
-def production_env(tmp_path):
-    """Production settings on a database of their own: a SQLite file in tmp_path (a PostgreSQL test database
-    would be invisible to a second process while the test holds it in a transaction)."""
+def production_env(tmp_path, production_database):
+    """Production settings on a database of their own: a copy of the migrated SQLite file in tmp_path (a
+    PostgreSQL test database would be invisible to a second process while the test holds it in a transaction)."""
 
     def make(**extra):
-        env = _production(
+        shutil.copyfile(production_database / "db.sqlite3", tmp_path / "db.sqlite3")
+        return _production(
             DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            STATIC_ROOT=str(tmp_path / "static"),
+            STATIC_ROOT=str(production_database / "static"),
             MEDIA_ROOT=str(tmp_path / "media"),
             # The server runs behind no TLS proxy here: plain HTTP, as a health check on the host would see it.
             SECURE_SSL_REDIRECT="0",
             **extra,
         )
-        for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-            result = _run(["manage.py", *step], timeout=300, **env)
-            assert result.returncode == 0, result.stdout + result.stderr
-        create = (
-            "from accounts.models import User, Role; "
-            "User.objects.create_user('smoke', password='smoke-Passw0rd!', role=Role.ADMIN, is_staff=True)"
-        )
-        result = _run(["manage.py", "shell", "-c", create], **env)
-        assert result.returncode == 0, result.stdout + result.stderr
-        return env
 
     return make
 
@@ -188,10 +203,13 @@ def _serves_login_and_api(base):
     assert "results" in json.loads(body)
 
 
+# Both on one worker, so the migrated database is built once.
+@pytest.mark.xdist_group("production_database")
 def test_gunicorn_in_production_without_redis_serves_login_and_api(production_env, gunicorn):
     _serves_login_and_api(gunicorn(production_env()))
 
 
 @pytest.mark.redis
+@pytest.mark.xdist_group("production_database")
 def test_gunicorn_in_production_with_redis_serves_login_and_api(production_env, gunicorn):
     _serves_login_and_api(gunicorn(production_env(REDIS_URL=settings.REDIS_URL)))
