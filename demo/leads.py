@@ -15,8 +15,8 @@ from pipeline.models import ClientCompetitorVolume, Competitor, Lead, LeadCompet
 from pipeline.models.clients import CompanyType, ContactRole, Source
 from pipeline.models.leads import LeadAction, RejectReason
 from pipeline.services import leads as services
-from pipeline.services import screening
-from pipeline.services.normalize import normalize_company_name, normalize_phone
+from pipeline.services import screening, validation
+from pipeline.services.normalize import normalize_company_name
 from quota.calendar import is_working_day
 from quota.tallies import record_leads
 
@@ -147,34 +147,32 @@ def seed(org, *, scale, today, rng) -> None:
                 outbound = rng.choice([0, 10, 30, 60, 120, 250, 500, 1500, 3000])
                 complete = rng.random() > 0.08
                 when = _at(day, tz, rng, latest=now - dt.timedelta(minutes=5))
-                lead = Lead(
-                    company_name=name,
-                    normalized_name=normalize_company_name(name),
-                    contact_name=rng.choice(SURNAMES) + rng.choice(GIVEN) if complete else "",
-                    contact_title=rng.choice(TITLES),
-                    contact_role=rng.choice(
-                        [ContactRole.DECISION_MAKER, ContactRole.OTHER, ContactRole.PURCHASING]
-                    ),
-                    contact_phone=phone,
-                    phone_normalized=normalize_phone(phone),
-                    address=f"浦东新区{rng.choice(STREETS)}{rng.randint(1, 999)}号" if complete else "",
-                    industry=industry,
-                    company_type=kind,
-                    source=rng.choice(
-                        [Source.COURIER_ROUTE] * 6
-                        + [Source.HOTLINE_11183, Source.REFERRAL, Source.MARKET_SURVEY]
-                    ),
-                    inbound_monthly=inbound,
-                    outbound_monthly=outbound,
-                    our_monthly=rng.choice([0, 0, 5, 20, 50]),
-                    needs=rng.choice(NEEDS),
-                    collected_by=person,
-                    collected_at=when,
-                    collected_on=station.local_date(when),
-                    station=station,
-                    area_id=person.area_id,
-                    created_by=person,
+                # Validated, normalised and built as the capture does it; written in bulk below.
+                fields = validation.clean_lead_fields(
+                    {
+                        "company_name": name,
+                        "contact_name": rng.choice(SURNAMES) + rng.choice(GIVEN) if complete else "",
+                        "contact_title": rng.choice(TITLES),
+                        "contact_role": rng.choice(
+                            [ContactRole.DECISION_MAKER, ContactRole.OTHER, ContactRole.PURCHASING]
+                        ),
+                        "contact_phone": phone,
+                        "address": f"浦东新区{rng.choice(STREETS)}{rng.randint(1, 999)}号"
+                        if complete
+                        else "",
+                        "industry": industry,
+                        "company_type": kind,
+                        "source": rng.choice(
+                            [Source.COURIER_ROUTE] * 6
+                            + [Source.HOTLINE_11183, Source.REFERRAL, Source.MARKET_SURVEY]
+                        ),
+                        "inbound_monthly": inbound,
+                        "outbound_monthly": outbound,
+                        "our_monthly": rng.choice([0, 0, 5, 20, 50]),
+                        "needs": rng.choice(NEEDS),
+                    }
                 )
+                lead = services.lead_build(by=person, collector=person, when=when, fields=fields)
                 leads.append(lead)
                 for short in rng.sample(MAIN_COMPETITORS, rng.randint(0, 2)):
                     monthly = rng.choice([30, 80, 150, 300, 800])
@@ -182,6 +180,12 @@ def seed(org, *, scale, today, rng) -> None:
                         comps.append((lead, competitors[short], monthly))
 
     Lead.objects.bulk_create(leads, batch_size=500)
+    # The duplicate match was evaluated inside the INSERT; the review below reads it from the leads in memory.
+    matched = dict(
+        Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("pk", "duplicate_of_id")
+    )
+    for lead in leads:
+        lead.duplicate_of_id = matched[lead.pk]
     LeadCompetitor.objects.bulk_create(
         [LeadCompetitor(lead=lead, competitor=c, monthly=m) for lead, c, m in comps], batch_size=500
     )

@@ -25,6 +25,8 @@ from dashboard import rollup
 from demo.organisation import DEMO_PASSWORD
 from pipeline.models import Client, ClientCompetitorVolume, Competitor, Lead, StageChange
 from pipeline.models.loop import LOOP, Contract, Stage
+from pipeline.services import screening
+from pipeline.services.normalize import normalize_company_name
 from quota.calendar import entry_for
 from quota.models import DailyTally, QuotaFlag, QuotaSettings, StationDay
 from visits.models import VisitPlan, VisitRecord
@@ -253,14 +255,16 @@ class Names:
 
     def company(self) -> tuple[str, str]:
         r = self.rng
-        base = f"{r.choice(DISTRICTS)}{r.choice(WORDS)}{r.choice(TRADES)}{r.randrange(1, 999)}"
-        return base + r.choice(SUFFIXES), base
+        name = f"{r.choice(DISTRICTS)}{r.choice(WORDS)}{r.choice(TRADES)}{r.randrange(1, 999)}{r.choice(SUFFIXES)}"
+        return name, normalize_company_name(name)
 
     def person(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choices(GIVEN, k=self.rng.choice((1, 2))))
 
     def phone(self) -> tuple[str, str]:
         number = f"{self.rng.choice(MOBILE_PREFIXES)}{next(self.phones) % 100_000_000:08d}"
+        # What normalize_phone gives for a mainland mobile number, spelled out: parsing 3 million numbers with
+        # phonenumbers would add over two minutes to the load (tests/test_dashboard_demo.py checks a sample).
         return number, "+86" + number
 
 
@@ -531,6 +535,9 @@ def _seed_history(writer, org_station, *, days, working, today, rng, competitors
             "competitor_monthly_total",
             "created_at",
             "updated_at",
+            "expected_revenue",
+            "difficulty",
+            "priority_score",
         ],
     )
     station_days = {d: {"on_duty": 0, "met": 0, "missed": 0, "flags": 0} for d in days if d < today}
@@ -739,6 +746,7 @@ def _seed_clients(writer, clients, new_clients, org_station, *, today, tz, rng) 
     stages, weights = list(STAGE_WEIGHTS), list(STAGE_WEIGHTS.values())
     station = org_station["station"]
     this_month = today.replace(day=1)
+    price = screening.average_price_for(station.pk)
     for client_id, area_id, collector, created, source, name, normalized, inbound, our, theirs in new_clients:
         age = (today - created).days
         final = rng.choices(stages, weights)[0]
@@ -768,6 +776,18 @@ def _seed_clients(writer, clients, new_clients, org_station, *, today, tz, rng) 
             )
             previous, previous_at = stage, when
         tier = "A" if inbound >= 2_000 else "B" if inbound >= 500 else "C"
+        # Screened by the live rule; the generated clients have no contacts, so no decision maker.
+        record = Client(
+            pk=client_id,
+            station_id=station.pk,
+            source=source,
+            inbound_monthly=inbound,
+            outbound_monthly=inbound // 2,
+            our_monthly=our,
+            competitor_monthly_total=sum(theirs.values()),
+        )
+        record._prefetched_objects_cache = {"contacts": []}
+        screened = screening.assess(record, average_price=price)
         clients.add(
             (
                 client_id,
@@ -787,6 +807,9 @@ def _seed_clients(writer, clients, new_clients, org_station, *, today, tz, rng) 
                 sum(theirs.values()),
                 at,
                 previous_at,
+                screened.expected_revenue,
+                screened.difficulty,
+                screened.priority_score,
             )
         )
         for competitor, monthly in theirs.items():

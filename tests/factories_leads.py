@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import factory
@@ -6,7 +7,10 @@ from django.utils import timezone
 from PIL import Image
 
 from pipeline.models import Client, ClientCompetitorVolume, ClientContact, Competitor, Lead
+from pipeline.models.clients import ContactRole, RelationshipStage
+from pipeline.models.loop import Stage
 from pipeline.services.normalize import normalize_company_name, normalize_phone
+from quota.tallies import record_leads
 from tests.factories import UserFactory
 
 
@@ -16,10 +20,16 @@ def phone_for(n: int) -> str:
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
-    """A lead written straight to the table (for reading tests); services tests submit through the service."""
+    """A lead written straight to the table (for reading tests); services tests submit through the service.
+
+    `day` (with `hour`, station time) sets when it was collected; without it, now."""
 
     class Meta:
         model = Lead
+
+    class Params:
+        day = None
+        hour = 12
 
     company_name = factory.Sequence(lambda n: f"测试公司{n}有限公司")
     normalized_name = factory.LazyAttribute(lambda o: normalize_company_name(o.company_name))
@@ -31,26 +41,62 @@ class LeadFactory(factory.django.DjangoModelFactory):
     inbound_monthly = 100
     outbound_monthly = 20
     collected_by = factory.SubFactory(UserFactory)
-    collected_at = factory.LazyFunction(timezone.now)
+    collected_at = factory.LazyAttribute(
+        lambda o: (
+            datetime.datetime.combine(o.day, datetime.time(o.hour), tzinfo=o.collected_by.station.tz)
+            if o.day
+            else timezone.now()
+        )
+    )
     collected_on = factory.LazyAttribute(lambda o: o.collected_by.station.local_date(o.collected_at))
     station = factory.LazyAttribute(lambda o: o.collected_by.station)
     area = factory.LazyAttribute(lambda o: o.collected_by.area)
     created_by = factory.LazyAttribute(lambda o: o.collected_by)
 
 
+def collect(person, day: datetime.date, n: int = 1, *, hour: int = 12, **fields) -> list[Lead]:
+    """`n` leads of `person` on `day` at `hour` station time, counted into the daily tallies in one go as an
+    import counts them."""
+    leads = [LeadFactory(collected_by=person, day=day, hour=hour, **fields) for _ in range(n)]
+    record_leads(leads)
+    return leads
+
+
 class ClientFactory(factory.django.DjangoModelFactory):
+    """A client record; `signed=True` makes it a signed key account (in follow-up, stable cooperation, tier A)."""
+
     class Meta:
         model = Client
+
+    class Params:
+        signed = factory.Trait(
+            stage=Stage.FOLLOW_UP, tier="A", relationship_stage=RelationshipStage.STABLE, industry="电商"
+        )
 
     name = factory.Sequence(lambda n: f"客户{n}贸易有限公司")
     normalized_name = factory.LazyAttribute(lambda o: normalize_company_name(o.name))
     area = None
-    station = factory.LazyAttribute(lambda o: o.area.station if o.area else None)
+    owner = None
+    station = factory.LazyAttribute(
+        lambda o: o.area.station if o.area else (o.owner.station if o.owner else None)
+    )
+    tier = "B"
 
 
 class ClientContactFactory(factory.django.DjangoModelFactory):
+    """A client's contact; `surveyed=True` makes it the decision maker, reached by e-mail, with no phone."""
+
     class Meta:
         model = ClientContact
+
+    class Params:
+        surveyed = factory.Trait(
+            name=factory.Sequence(lambda n: f"联系人{n}"),
+            email=factory.Sequence(lambda n: f"contact{n}@example.com"),
+            role=ContactRole.DECISION_MAKER,
+            phone="",
+            phone_normalized="",
+        )
 
     client = factory.SubFactory(ClientFactory)
     name = "李四"

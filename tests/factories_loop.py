@@ -11,29 +11,16 @@ from pipeline.models import Client, ClientContact
 from pipeline.models.clients import CompanyType, ContactRole
 from pipeline.models.loop import LOOP, Stage
 from pipeline.services import steps, transitions
+from tests.factories_leads import ClientFactory
 from visits import services as visit_services
 from visits.models import Outcome, VisitKind, VisitPlan, VisitRecord
-
-
-class LoopClientFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Client
-
-    name = factory.Sequence(lambda n: f"客户{n}有限公司")
-    normalized_name = factory.LazyAttribute(lambda o: o.name)
-    area = None
-    station = factory.LazyAttribute(lambda o: o.area.station if o.area else o.owner.station)
-    owner = None
-    collected_by = None
-    stage = Stage.COLLECT
-    tier = "B"
 
 
 class VisitPlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = VisitPlan
 
-    client = factory.SubFactory(LoopClientFactory)
+    client = factory.SubFactory(ClientFactory)
     planned_for = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=3))
     assignee = factory.LazyAttribute(lambda o: o.client.owner)
 
@@ -42,7 +29,7 @@ class VisitRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = VisitRecord
 
-    client = factory.SubFactory(LoopClientFactory)
+    client = factory.SubFactory(ClientFactory)
     visited_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     by = factory.LazyAttribute(lambda o: o.client.owner)
     met = "采购部 王经理"

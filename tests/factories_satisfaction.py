@@ -4,40 +4,10 @@ through the services in the tests themselves; these build the starting points.""
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-import factory
 from django.utils import timezone
 
-from pipeline.models import Client, ClientContact, Stage
-from pipeline.models.clients import RelationshipStage
 from satisfaction.models import Campaign, Dimension, Indicator, Invitation, QuestionKind, SurveyResponse
 from satisfaction.services import surveys
-
-
-class SatClientFactory(factory.django.DjangoModelFactory):
-    """A signed key account: in follow-up, stable cooperation, tier A."""
-
-    class Meta:
-        model = Client
-
-    name = factory.Sequence(lambda n: f"满意度客户{n}有限公司")
-    normalized_name = factory.LazyAttribute(lambda o: o.name)
-    area = None
-    station = factory.LazyAttribute(lambda o: o.area.station if o.area else None)
-    stage = Stage.FOLLOW_UP
-    tier = "A"
-    relationship_stage = RelationshipStage.STABLE
-    industry = "电商"
-
-
-class SatContactFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ClientContact
-
-    client = factory.SubFactory(SatClientFactory)
-    name = factory.Sequence(lambda n: f"联系人{n}")
-    email = factory.Sequence(lambda n: f"contact{n}@example.com")
-    role = "decision_maker"
-
 
 STANDARD_INDICATORS = {
     "on_time_rate": ("准时率", "On-time rate", "%", "higher", "95"),

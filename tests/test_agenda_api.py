@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from agenda.models import Task
 from pipeline.models.loop import Stage
 from tests.factories_agenda import make_task
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def _today(org):
 
 def test_the_list_has_the_contracts_fields_and_filters(org, api_as):
     today = _today(org)
-    acme = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, name="顺达商贸")
+    acme = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, name="顺达商贸")
     due = make_task(org.kam, today - dt.timedelta(days=1), title="催回复", client=acme)
     later = make_task(org.kam, today + dt.timedelta(days=5), title="准备续约")
     snoozed = make_task(
@@ -70,7 +70,7 @@ def test_bad_filters_are_a_400_in_the_callers_language(org, api_as, query):
 
 def test_a_task_by_hand_through_the_api(org, api_as):
     due = _today(org) + dt.timedelta(days=2)
-    acme = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS)
+    acme = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS)
     response = api_as(org.manager).post(
         "/api/v1/tasks/",
         {"title": "带上报价单", "client": acme.pk, "assignee": org.marketer.pk, "due_on": due.isoformat()},
@@ -111,8 +111,8 @@ def test_a_task_for_oneself_by_default(org, api_as):
     ],
 )
 def test_a_bad_task_is_refused_and_nothing_is_written(org, api_as, change, field):
-    a2_client = LoopClientFactory(area=org.a2, collected_by=org.courier_a2)
-    b_client = LoopClientFactory(area=org.b1, owner=org.kam_b)
+    a2_client = ClientFactory(area=org.a2, collected_by=org.courier_a2)
+    b_client = ClientFactory(area=org.b1, owner=org.kam_b)
     values = {"other-station": None, "not-the-assignees": a2_client.pk}
     data = {"title": "跟进", "assignee": org.courier.pk, "due_on": _today(org).isoformat()}
     for key, value in change.items():
@@ -191,13 +191,13 @@ def test_the_list_costs_the_same_queries_for_many_tasks(org, api_as):
             assert api.get("/api/v1/tasks/").status_code == 200
         return len(queries)
 
-    make_task(org.kam, today, client=LoopClientFactory(area=org.a1, owner=org.kam))
+    make_task(org.kam, today, client=ClientFactory(area=org.a1, owner=org.kam))
     few = count()
     for person in (org.kam, org.courier, org.marketer, org.manager, org.courier_a2):
         for i in range(4):
             make_task(
                 person,
                 today + dt.timedelta(days=i),
-                client=LoopClientFactory(area=person.area or org.a1, owner=org.kam),
+                client=ClientFactory(area=person.area or org.a1, owner=org.kam),
             )
     assert count() == few

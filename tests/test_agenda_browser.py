@@ -9,8 +9,8 @@ from agenda.models import Task
 from pipeline.models.loop import Stage
 from targets.models import Target
 from tests.factories_agenda import make_task
-from tests.factories_loop import LoopClientFactory, VisitPlanFactory
-from tests.factories_quota import QuotaLeadFactory
+from tests.factories_leads import ClientFactory, LeadFactory
+from tests.factories_loop import VisitPlanFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def _fits(page) -> bool:
 
 def test_a_key_account_manager_clears_the_day_on_a_phone(org, browser_page):
     today = org.station_a.local_date()
-    acme = LoopClientFactory(
+    acme = ClientFactory(
         area=org.a1, owner=org.kam, stage=Stage.PROPOSAL, name="顺达商贸有限公司（浦东新区世纪大道分公司）"
     )
     late = make_task(
@@ -78,7 +78,7 @@ def test_an_area_marketer_goes_from_the_task_to_the_review_queue_and_the_task_cl
     from pipeline.services import leads as lead_services
 
     today = org.station_a.local_date()
-    lead = QuotaLeadFactory(collected_by=org.courier, collected_on=today, status="submitted")
+    lead = LeadFactory(collected_by=org.courier, day=today, status="submitted")
     task = Task.objects.create(
         kind="leads_unreviewed",
         rule_key="leads_unreviewed:t",
@@ -107,7 +107,7 @@ def test_an_area_marketer_goes_from_the_task_to_the_review_queue_and_the_task_cl
 def test_a_station_master_sets_targets_and_sees_who_is_behind(org, browser_page):
     today = org.station_a.local_date()
     month = today.replace(day=1)
-    QuotaLeadFactory(collected_by=org.courier, collected_on=today)
+    LeadFactory(collected_by=org.courier, day=today)
     page = browser_page(org.station_master)
     page.goto("/targets/set/")
     page.fill(f'input[name="t-person-{org.courier.pk}-leads"]', "1")

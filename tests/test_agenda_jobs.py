@@ -13,7 +13,8 @@ from django.core import mail
 from accounts.models import Notification, Station
 from agenda.models import Task, TaskKind, TaskSettings
 from agenda.tasks import agenda_tick, sync_station
-from tests.factories_quota import QuotaLeadFactory, quota_settings
+from tests.factories_leads import LeadFactory
+from tests.factories_quota import quota_settings
 
 UTC = dt.UTC
 CN = ZoneInfo("Asia/Shanghai")
@@ -26,8 +27,8 @@ def two_zones(org):
     org.station_b.refresh_from_db()
     for station in (org.station_a, org.station_b):
         quota_settings(station, starts_on=dt.date(2026, 5, 1))
-    QuotaLeadFactory(collected_by=org.courier, collected_on=dt.date(2026, 5, 12))
-    QuotaLeadFactory(collected_by=org.courier_b, collected_on=dt.date(2026, 5, 12))
+    LeadFactory(collected_by=org.courier, day=dt.date(2026, 5, 12))
+    LeadFactory(collected_by=org.courier_b, day=dt.date(2026, 5, 12))
     return org
 
 
@@ -80,7 +81,7 @@ def test_beats_entry_runs_on_a_real_worker(org, celery_worker):
     quota_settings(org.station_a, starts_on=before, working_weekdays="1234567", statutory_holidays=False)
     quota_settings(org.station_b, starts_on=today, working_weekdays="1234567", statutory_holidays=False)
     TaskSettings.objects.create(station=org.station_a, day_end_hour=1, leads_escalate_days=1)
-    QuotaLeadFactory(collected_by=org.courier, collected_on=before)
+    LeadFactory(collected_by=org.courier, day=before)
     type(org.manager).objects.filter(pk=org.manager.pk).update(email="manager@example.com")
     older = Task.objects.create(
         kind=TaskKind.LEADS_UNREVIEWED,

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from agenda.models import CalendarFeed, Task, TaskSettings
 from pipeline.models.loop import Stage
 from tests.factories_agenda import make_task
-from tests.factories_loop import LoopClientFactory, VisitPlanFactory
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import VisitPlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def _today(org):
 
 def test_the_home_page_of_a_key_account_manager_is_their_day(org, client):
     today = _today(org)
-    acme = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL, name="顺达商贸")
+    acme = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL, name="顺达商贸")
     make_task(org.kam, today - dt.timedelta(days=2), title="催回复", client=acme)
     make_task(org.kam, today, title="送样品")
     make_task(org.kam, today + dt.timedelta(days=3), title="准备续约")
@@ -67,12 +68,12 @@ def test_the_day_page_costs_the_same_queries_with_many_tasks(org, client):
         return len(queries)
 
     for i in range(2):
-        owned = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+        owned = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
         make_task(org.kam, today - dt.timedelta(days=i), client=owned)
         VisitPlanFactory(client=owned, assignee=org.kam, planned_for=today)
     few = load()
     for i in range(25):
-        owned = LoopClientFactory(
+        owned = ClientFactory(
             area=org.a1, owner=org.kam, stage=[Stage.SURVEY, Stage.NEEDS, Stage.VISIT][i % 3]
         )
         make_task(org.kam, today - dt.timedelta(days=i % 4), client=owned)
@@ -161,7 +162,7 @@ def test_a_task_cannot_go_to_someone_outside_ones_people(org, client):
 
 
 def test_a_task_by_hand_for_a_client_from_its_page(org, client):
-    acme = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="顺达商贸")
+    acme = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="顺达商贸")
     client.force_login(org.kam)
     page = client.get(f"/tasks/new/?client={acme.pk}").content.decode()
     assert "顺达商贸" in page
@@ -170,7 +171,7 @@ def test_a_task_by_hand_for_a_client_from_its_page(org, client):
         {"title": "约见采购", "assignee": org.kam.pk, "client": acme.pk, "due_on": _today(org).isoformat()},
     )
     assert Task.objects.get().client == acme
-    outsider = LoopClientFactory(area=org.b1, owner=org.kam_b)
+    outsider = ClientFactory(area=org.b1, owner=org.kam_b)
     assert client.get(f"/tasks/new/?client={outsider.pk}").status_code == 404
 
 
@@ -239,7 +240,7 @@ def test_an_admin_keeps_the_rules_of_any_station(org, client):
 
 def test_the_calendar_feed_by_its_secret_link(org, client):
     today = _today(org)
-    acme = LoopClientFactory(
+    acme = ClientFactory(
         area=org.a1, owner=org.kam, stage=Stage.VISIT, name="顺达商贸", address="浦东新区1号"
     )
     make_task(org.kam, today, title="送样品")
@@ -287,7 +288,7 @@ def test_return_visits_show_on_the_day_as_tasks_once_the_rules_ran(org, client):
     from visits.models import VisitKind, VisitPlan
 
     today = _today(org)
-    late = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="久未回访")
+    late = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="久未回访")
     VisitPlan.objects.create(
         client=late, kind=VisitKind.RETURN, planned_for=today - dt.timedelta(days=9), assignee=org.kam
     )

@@ -16,8 +16,9 @@ from agenda.models import CloseReason, Task, TaskKind, TaskSettings
 from pipeline.models.loop import Stage
 from pipeline.services import leads as lead_services
 from pipeline.services import steps, transitions
-from tests.factories_loop import LoopClientFactory, VisitRecordFactory
-from tests.factories_quota import QuotaLeadFactory, quota_settings
+from tests.factories_leads import ClientFactory, LeadFactory
+from tests.factories_loop import VisitRecordFactory
+from tests.factories_quota import quota_settings
 from visits import services as visit_services
 from visits.models import VisitKind
 
@@ -43,7 +44,7 @@ def tasks(kind=None):
 
 @pytest.fixture
 def client(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, tier="B")
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, tier="B")
 
 
 def test_a_visits_next_step_makes_one_task_and_the_next_visit_closes_it(org, client):
@@ -106,7 +107,7 @@ def test_a_sent_proposal_unanswered_for_the_stations_interval(org, client):
             lines=[{"product": "标快", "unit_price": Decimal("8"), "discount": 0}],
         )
         draft = steps.proposal_create(
-            client=LoopClientFactory(area=org.a1, owner=org.kam),
+            client=ClientFactory(area=org.a1, owner=org.kam),
             by=org.kam,
             title="草稿",
             lines=[{"product": "标快", "unit_price": Decimal("8"), "discount": 0}],
@@ -187,7 +188,7 @@ def test_a_contract_ending_reminds_60_then_30_days_before_and_a_renewal_closes_i
 
 def test_return_visits_planned_by_the_cadence_become_tasks_until_recorded(org):
     with time_machine.travel(at("2026-01-05", 10), tick=False):
-        kept = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="A")
+        kept = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="A")
         _contract(kept, org.kam, signed="2026-01-05", ends="2027-01-04")
     with time_machine.travel(at("2026-02-02", 6), tick=False):
         (plan,) = visit_services.plan_return_visits(station=org.station_a, on=dt.date(2026, 2, 2))
@@ -211,9 +212,9 @@ def test_return_visits_planned_by_the_cadence_become_tasks_until_recorded(org):
 
 def test_a_high_level_visit_each_quarter_for_a_tier_customers(org):
     with time_machine.travel(at("2026-04-01", 10), tick=False):
-        big = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="A")
-        small = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="B")
-        prospect = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, tier="A")
+        big = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="A")
+        small = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="B")
+        prospect = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, tier="A")
     sync(org, "2026-05-05")
     task = tasks().get()
     assert (task.kind, task.client, task.due_on) == (TaskKind.HIGH_LEVEL_VISIT, big, dt.date(2026, 6, 30))
@@ -227,7 +228,7 @@ def test_a_high_level_visit_each_quarter_for_a_tier_customers(org):
 
 
 def test_a_customer_no_longer_a_tier_loses_its_high_level_visit(org):
-    big = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="A")
+    big = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, tier="A")
     sync(org, "2026-05-05")
     with time_machine.travel(at("2026-05-06", 10), tick=False):
         steps.tier_set(client=big, by=org.kam, tier="B")
@@ -292,7 +293,7 @@ def test_client_tasks_follow_the_clients_new_owner(org, client):
 
 
 def _submitted_lead(person, day: str):
-    return QuotaLeadFactory(collected_by=person, collected_on=dt.date.fromisoformat(day), status="submitted")
+    return LeadFactory(collected_by=person, day=dt.date.fromisoformat(day), status="submitted")
 
 
 def test_leads_left_unreviewed_at_the_end_of_a_working_day_then_the_area_manager(org):
@@ -374,7 +375,7 @@ def test_period_of_counts_blocks_from_january():
 def test_a_task_made_already_overdue_gets_its_whole_grace_and_one_notice_covers_many(org):
     # Given next steps agreed long ago, found when the rule is first run on 05-20.
     for _n in range(3):
-        owned = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
+        owned = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
         with time_machine.travel(at("2026-05-01", 11), tick=False):
             VisitRecordFactory(
                 client=owned, by=org.kam, visited_at=at("2026-05-01", 10), next_step_on=dt.date(2026, 5, 5)

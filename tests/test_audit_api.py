@@ -6,8 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.context import audit_context
-from tests.factories_leads import ClientContactFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientContactFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +24,9 @@ EXPECTED = {
 @pytest.fixture
 def three_clients(org):
     clients = (
-        LoopClientFactory(area=org.a1, owner=org.kam, tier="B"),
-        LoopClientFactory(area=org.a2, owner=org.kam, tier="B"),
-        LoopClientFactory(area=org.b1, owner=org.kam_b, tier="B"),
+        ClientFactory(area=org.a1, owner=org.kam, tier="B"),
+        ClientFactory(area=org.a2, owner=org.kam, tier="B"),
+        ClientFactory(area=org.b1, owner=org.kam_b, tier="B"),
     )
     with audit_context(user=org.admin.pk, request_id="scope-test-01"):
         for client in clients:

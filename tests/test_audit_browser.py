@@ -3,14 +3,13 @@
 import pytest
 
 from audit.context import audit_context
-from tests.factories_leads import ClientContactFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientContactFactory, ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_clients_history_on_a_phone(org, browser_page):
-    client = LoopClientFactory(
+    client = ClientFactory(
         area=org.a1, owner=org.kam, tier="B", name="顺达商贸有限公司（浦东新区世纪大道分公司）"
     )
     with audit_context(user=org.kam.pk, request_id="phone-history-1"):

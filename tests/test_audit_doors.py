@@ -11,8 +11,7 @@ from audit.context import audit_context
 from audit.models import EVENT_MODELS, UserPasswordEvent
 from audit.selectors import trail
 from pipeline.models import Client, ClientContact, Competitor
-from tests.factories_leads import ClientContactFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientContactFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ ClientEvent = EVENT_MODELS["pipeline.Client"]
 
 
 def _client(org, **kw):
-    return LoopClientFactory(area=org.a1, owner=org.kam, **kw)
+    return ClientFactory(area=org.a1, owner=org.kam, **kw)
 
 
 def _rows(model, obj_id):

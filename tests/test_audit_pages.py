@@ -10,8 +10,7 @@ from django.test import Client as WebClient
 from audit.context import audit_context
 from audit.models import EVENT_MODELS
 from pipeline.models import ClientContact
-from tests.factories_leads import ClientContactFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientContactFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def _web(user, language="zh-hans"):
 
 @pytest.fixture
 def changed_client(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, tier="B", name="金桥电子有限公司")
+    client = ClientFactory(area=org.a1, owner=org.kam, tier="B", name="金桥电子有限公司")
     contact = ClientContactFactory(client=client, name="周总")
     with audit_context(user=org.kam.pk):
         client.tier = "A"
@@ -56,7 +55,7 @@ def test_client_history_scope(org, changed_client):
 
 
 def test_a_courier_has_no_history_pages(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, collected_by=org.courier)
+    client = ClientFactory(area=org.a1, owner=org.kam, collected_by=org.courier)
     assert _web(org.courier).get(f"/clients/{client.pk}/history/").status_code == 403
     assert _web(org.courier).get(f"/people/{org.courier.pk}/history/").status_code == 403
 
@@ -94,7 +93,7 @@ def test_pruning_keeps_the_retention_period_and_runs_twice(org, settings):
     from audit.tasks import prune_trail
 
     settings.AUDIT_RETENTION_DAYS = 730
-    LoopClientFactory(area=org.a1, owner=org.kam)
+    ClientFactory(area=org.a1, owner=org.kam)
     event_model = EVENT_MODELS["pipeline.Client"]
     kept = event_model.objects.count()
     assert kept >= 1

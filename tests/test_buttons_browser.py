@@ -4,8 +4,7 @@ the browser's computed styles, on a phone and a desktop)."""
 import pytest
 
 from pipeline.models.loop import Stage
-from tests.factories_leads import LeadFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory, LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +35,7 @@ def test_review_queue_buttons_show_their_weight(org, browser_page, phone):
 
 
 def test_list_filter_and_kanban_dialog_cancel_are_secondary(org, browser_page):
-    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="陆家嘴贸易有限公司")
+    ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="陆家嘴贸易有限公司")
     page = browser_page(org.kam)
     page.goto("/clients/")
     assert _colours(page, "button.btn-secondary[type=submit]") == [WHITE, BRAND]

@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.models import Client, StageChange
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _transition(api, client, body, **headers):
 )
 def test_a_refusal_about_a_field_names_the_field_and_says_why_in_detail(org, api_as, body, field, detail):
     # Given a client in the survey step
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     # When its key-account manager asks for a move the rules refuse
     response = _transition(api_as(org.kam), client, body, **EN)
@@ -41,7 +41,7 @@ def test_a_refusal_about_a_field_names_the_field_and_says_why_in_detail(org, api
 
 
 def test_a_refusal_about_the_move_itself_is_a_detail_alone(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     response = _transition(api_as(org.kam), client, {"to": "contract"}, **EN)
 
@@ -53,7 +53,7 @@ def test_a_refusal_about_the_move_itself_is_a_detail_alone(org, api_as):
 
 
 def test_the_detail_follows_the_language_of_the_request(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     response = _transition(api_as(org.kam), client, {"to": "screen"})
 
@@ -62,7 +62,7 @@ def test_the_detail_follows_the_language_of_the_request(org, api_as):
 
 
 def test_an_accepted_move_still_answers_with_the_stage(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "决策人不对"})
 
@@ -73,7 +73,7 @@ def test_an_accepted_move_still_answers_with_the_stage(org, api_as):
 
 def test_a_reason_longer_than_5000_characters_is_refused_and_nothing_moves(org, api_as):
     # Given a client in the survey step
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     # When it is moved back with a 3 MB reason
     response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "x" * 3_000_000}, **EN)
@@ -86,7 +86,7 @@ def test_a_reason_longer_than_5000_characters_is_refused_and_nothing_moves(org, 
 
 
 def test_a_reason_of_exactly_5000_characters_is_kept_whole(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "因" * 5000})
 
@@ -95,7 +95,7 @@ def test_a_reason_of_exactly_5000_characters_is_kept_whole(org, api_as):
 
 
 def test_the_moment_the_client_entered_its_stage_carries_the_local_offset(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
     response = _transition(api_as(org.kam), client, {"to": "screen", "reason": "决策人不对"})
 
@@ -109,9 +109,9 @@ def test_the_moment_the_client_entered_its_stage_carries_the_local_offset(org, a
 
 def test_the_contracts_drop_with_a_reason_alone_counts_as_other(org, api_as):
     from pipeline.models import Client, StageChange
-    from tests.factories_loop import LoopClientFactory
+    from tests.factories_loop import ClientFactory
 
-    client = LoopClientFactory(station=org.station_a, area=org.a1, owner=org.kam)
+    client = ClientFactory(station=org.station_a, area=org.a1, owner=org.kam)
     response = api_as(org.kam).post(
         f"/api/v1/clients/{client.pk}/transition/", {"to": "dropped", "reason": "客户已搬走"}, format="json"
     )

@@ -42,9 +42,9 @@ def test_an_injected_inline_script_is_blocked_and_reported(org, browser_page):
 
 
 def _main_pages(org) -> dict[str, list[str]]:
-    from tests.factories_loop import LoopClientFactory
+    from tests.factories_loop import ClientFactory
 
-    client = LoopClientFactory(area=org.a1, owner=org.kam)
+    client = ClientFactory(area=org.a1, owner=org.kam)
     return {
         "courier": ["/", "/leads/new/", "/quota/"],
         "area_marketer": ["/", "/leads/review/", "/screening/"],

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from pipeline.models import Client, Lead
 from quota.models import DailyTally, Leave, QuotaFlag, QuotaSettings, StationDay
-from tests.factories_dashboard import DashboardClientFactory, collect
+from tests.factories_leads import ClientFactory, collect
 
 pytestmark = pytest.mark.django_db
 
@@ -183,9 +183,9 @@ def test_headquarters_choose_any_station(history, api_as, role):
 def test_funnel_counts_clients_per_stage_in_scope(history, api_as):
     org = history
     for stage, n in (("collect", 3), ("screen", 2), ("proposal", 1), ("contract", 1), ("dropped", 2)):
-        DashboardClientFactory.create_batch(n, area=org.a1, stage=stage)
-    DashboardClientFactory(area=org.a2, stage="screen")
-    DashboardClientFactory(area=org.b1, stage="screen")
+        ClientFactory.create_batch(n, area=org.a1, stage=stage)
+    ClientFactory(area=org.a2, stage="screen")
+    ClientFactory(area=org.b1, stage="screen")
 
     station = _get(api_as(org.station_master), "/api/v1/dashboard/")
     area = _get(api_as(org.manager), "/api/v1/dashboard/")
@@ -239,7 +239,7 @@ def test_query_count_does_not_grow_with_people(org, frozen, api_as, django_asser
     from tests.factories import UserFactory
 
     client = api_as(org.station_master)
-    DashboardClientFactory(area=org.a1, stage="screen")
+    ClientFactory(area=org.a1, stage="screen")
     client.get("/api/v1/dashboard/")  # creates the station's quota settings on first use
     with CaptureQueriesContext(connection) as few:
         client.get("/api/v1/dashboard/")
@@ -247,7 +247,7 @@ def test_query_count_does_not_grow_with_people(org, frozen, api_as, django_asser
         person = UserFactory(username=f"extra{i}", role="courier", area=org.a2)
         collect(person, TODAY, 1)
         collect(person, MON, 1)
-        DashboardClientFactory(area=org.a2, stage="screen")
+        ClientFactory(area=org.a2, stage="screen")
     with django_assert_max_num_queries(len(few)):
         data = _get(client, "/api/v1/dashboard/")
     # Computed (a cache miss): the station, the cache version, 18 reads, the scheduled jobs' state (two), the
@@ -286,9 +286,7 @@ def test_open_flags_contracts_and_return_visits(history, api_as):
         created_at=now,
         updated_at=now,
     )
-    signed = DashboardClientFactory(
-        area=org.a1, stage="follow_up", our_monthly=300, competitor_monthly_total=700
-    )
+    signed = ClientFactory(area=org.a1, stage="follow_up", our_monthly=300, competitor_monthly_total=700)
     Contract.objects.create(
         client=signed,
         signed_on=datetime.date(2026, 11, 2),
@@ -331,8 +329,8 @@ def test_complaints_and_satisfaction_of_the_stations_clients(history, api_as):
     from satisfaction.models import Complaint
 
     org = history
-    client_a = DashboardClientFactory(area=org.a1, stage="follow_up")
-    client_b = DashboardClientFactory(area=org.b1, stage="follow_up")
+    client_a = ClientFactory(area=org.a1, stage="follow_up")
+    client_b = ClientFactory(area=org.b1, stage="follow_up")
     now = datetime.datetime(2026, 11, 18, 15, 0, tzinfo=datetime.UTC)
     for client, status, due in (
         (client_a, "open", now - datetime.timedelta(hours=2)),

@@ -16,7 +16,7 @@ def test_the_bare_reference_view_is_not_mounted_in_the_product(org, client):
 def test_under_bench_settings_it_returns_the_first_page_of_the_callers_leads(org, client, settings):
     from django.urls import clear_url_caches
 
-    from tests.factories_dashboard import collect
+    from tests.factories_leads import collect
 
     collect(org.courier, org.station_a.local_date(), 30)
     collect(org.courier_b, org.station_b.local_date(), 2)

@@ -3,7 +3,7 @@
 import pytest
 
 from quota.models import DailyTally
-from tests.factories_dashboard import DashboardClientFactory, collect
+from tests.factories_leads import ClientFactory, collect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +24,7 @@ def test_station_dashboard_draws_its_charts_and_refreshes_without_reload(org, br
     today = timezone.localdate()
     collect(org.courier, today, 2)
     collect(org.courier_a2, today, 1)
-    DashboardClientFactory.create_batch(3, area=org.a1, stage="screen")
+    ClientFactory.create_batch(3, area=org.a1, stage="screen")
     page = browser_page(org.station_master)
 
     page.goto(f"/dashboard/stations/{org.station_a.pk}/")

@@ -13,7 +13,7 @@ from pipeline.services import transitions
 from quota.models import FlagStatus, QuotaFlag, QuotaSettings, StationDay
 from quota.services import flag_investigate
 from quota.tallies import record_uncounted
-from tests.factories_dashboard import DashboardClientFactory, collect
+from tests.factories_leads import ClientFactory, collect
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def station(org, clock):
     )
     collect(org.courier, TUE, 2)
     collect(org.courier, TODAY, 1)
-    DashboardClientFactory(area=org.a1, stage="screen")
+    ClientFactory(area=org.a1, stage="screen")
     return org
 
 
@@ -102,7 +102,7 @@ def test_a_client_moving_on_and_a_new_client_show_at_once(station, api_as):
     client = Client.objects.get(station=org.station_a)
 
     transitions.move(client=client, to="dropped", by=org.kam, reason="不再发货")
-    DashboardClientFactory(area=org.a2, stage="screen")
+    ClientFactory(area=org.a2, stage="screen")
     after = api.get(URL).json()
 
     assert (after["funnel"]["screen"], after["funnel"]["dropped"]) == (1, 1)

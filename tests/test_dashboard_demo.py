@@ -9,6 +9,8 @@ from django.db.models import Count, Q, Sum
 from accounts.models import Station
 from demo import province as demo_large
 from pipeline.models import Client, Lead
+from pipeline.services import screening
+from pipeline.services.normalize import normalize_company_name, normalize_phone
 from quota.models import DailyTally, QuotaFlag, StationDay
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +54,23 @@ def test_generated_tallies_match_the_generated_leads():
         assert misses.count() == flag.days_missed >= 3
         assert not misses.filter(met=True).exists()
     assert "Loaded" in out.getvalue()
+
+
+def test_generated_names_phones_and_screening_are_what_the_live_functions_compute():
+    demo_large._seed(TINY, stdout=io.StringIO(), seed=5)
+
+    for lead in Lead.objects.order_by("pk")[:200]:
+        assert lead.normalized_name == normalize_company_name(lead.company_name)
+        assert lead.phone_normalized == normalize_phone(lead.contact_phone)
+    clients = list(Client.objects.filter(station__code__startswith="T").prefetch_related("contacts"))
+    assert clients
+    for client in clients:
+        screened = screening.assess(client)
+        assert (client.expected_revenue, client.difficulty, client.priority_score) == (
+            screened.expected_revenue,
+            screened.difficulty,
+            screened.priority_score,
+        )
 
 
 def test_dashboard_reads_the_generated_history_like_any_other(api_as):

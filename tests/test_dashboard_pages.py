@@ -8,7 +8,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from pipeline.models import Lead
-from tests.factories_dashboard import collect
+from tests.factories_leads import collect
 
 pytestmark = pytest.mark.django_db
 

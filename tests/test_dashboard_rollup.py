@@ -11,7 +11,7 @@ from dashboard import rollup
 from dashboard.models import StationDayTotal, StationStageTotal, TotalsRefresh
 from pipeline.models import Lead
 from quota.models import DailyTally, QuotaSettings
-from tests.factories_dashboard import DashboardClientFactory, collect
+from tests.factories_leads import ClientFactory, collect
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,8 @@ def history(org):
             (0, org.courier_a2, 2),
         ):
             collect(person, TODAY - datetime.timedelta(days=days_ago), n)
-        DashboardClientFactory.create_batch(2, area=org.a1, stage="screen")
-        DashboardClientFactory(area=org.b1, stage="contract")
+        ClientFactory.create_batch(2, area=org.a1, stage="screen")
+        ClientFactory(area=org.b1, stage="contract")
         yield org
 
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from pipeline.models import Proposal
 from pipeline.models.loop import Stage
-from tests.factories_leads import LeadFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory, LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +21,7 @@ def _required_mark(page, field_id: str) -> str:
 
 
 def test_a_proposal_gets_as_many_quote_lines_as_it_needs(org, browser_page):
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL, name="报价客户")
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL, name="报价客户")
     page = browser_page(org.kam)
     page.goto(f"/clients/{customer.pk}/proposals/new/")
     assert page.locator(".quote-line").count() == 1
@@ -49,7 +48,7 @@ def test_a_proposal_gets_as_many_quote_lines_as_it_needs(org, browser_page):
 
 
 def test_several_choices_need_no_ctrl_click(org, browser_page):
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, name="拜访客户")
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, name="拜访客户")
     page = browser_page(org.kam)
     page.goto(f"/visits/records/new/?client={customer.pk}")
     assert page.locator("select[multiple]").count() == 0

@@ -17,8 +17,7 @@ from pipeline.models import Client
 from pipeline.models.loop import Stage
 from quota.calendar import last_working_day
 from quota.models import FlagStatus, QuotaFlag
-from tests.factories_dashboard import collect
-from tests.factories_leads import ClientFactory
+from tests.factories_leads import ClientFactory, collect
 from tests.factories_quota import reject
 
 pytestmark = pytest.mark.django_db

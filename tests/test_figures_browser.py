@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from tests.factories_dashboard import collect
-from tests.factories_leads import ClientFactory
+from tests.factories_leads import ClientFactory, collect
 from tests.test_phone_lists_browser import _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -17,8 +17,8 @@ from pipeline.models import Contract, LeadPhoto
 from pipeline.models.loop import Stage
 from pipeline.services import importing
 from pipeline.services import leads as lead_services
-from tests.factories_leads import image_upload, lead_data
-from tests.factories_loop import LoopClientFactory, VisitRecordFactory
+from tests.factories_leads import ClientFactory, image_upload, lead_data
+from tests.factories_loop import VisitRecordFactory
 from visits.models import VisitPhoto
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +145,7 @@ def test_no_media_route_serves_stored_files(org, client, settings):
 
 
 def test_an_html_contract_attachment_is_refused_by_the_api_and_the_page(org, api_as, client, settings):
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
     page_html = SimpleUploadedFile("合同.html", SCRIPT, content_type="text/html")
     response = api_as(org.kam).post(
         "/api/v1/contracts/", {**contract_fields(customer), "attachment": page_html}, format="multipart", **EN
@@ -163,7 +163,7 @@ def test_an_html_contract_attachment_is_refused_by_the_api_and_the_page(org, api
 
 def test_a_contract_larger_than_the_limit_is_refused_by_the_page_as_by_the_api(org, api_as, client, settings):
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
     big = PDF + b"0" * (1024 * 1024)
     api = api_as(org.kam).post(
         "/api/v1/contracts/",
@@ -184,7 +184,7 @@ def test_a_contract_larger_than_the_limit_is_refused_by_the_page_as_by_the_api(o
 
 
 def test_a_pdf_contract_is_a_download_within_the_clients_scope(org, api_as, client):
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
     response = api_as(org.kam).post(
         "/api/v1/contracts/",
         {**contract_fields(customer), "attachment": SimpleUploadedFile("年度协议.pdf", PDF)},
@@ -212,7 +212,7 @@ def test_a_pdf_contract_is_a_download_within_the_clients_scope(org, api_as, clie
 
 
 def test_visit_photos_are_re_encoded_and_the_api_gives_their_checked_address(org, api_as, client):
-    record = VisitRecordFactory(client=LoopClientFactory(area=org.a1, owner=org.kam))
+    record = VisitRecordFactory(client=ClientFactory(area=org.a1, owner=org.kam))
     response = api_as(org.kam).post(
         f"/api/v1/visit-records/{record.pk}/photos/", {"image": png_with_html("门头.png")}, format="multipart"
     )
@@ -231,7 +231,7 @@ def test_visit_photos_are_re_encoded_and_the_api_gives_their_checked_address(org
 
 def test_a_file_stored_before_re_encoding_is_only_ever_a_download(org, client, settings):
     """Photos kept from before (the upload's own bytes and name) are never shown inline."""
-    record = VisitRecordFactory(client=LoopClientFactory(area=org.a1, owner=org.kam))
+    record = VisitRecordFactory(client=ClientFactory(area=org.a1, owner=org.kam))
     photo = VisitPhoto.objects.create(record=record, image=png_with_html("名片.html"))
     VisitPhoto.objects.filter(pk=photo.pk).update(image="visits/7/名片.html")
     (Path(settings.MEDIA_ROOT) / "visits/7").mkdir(parents=True)
@@ -278,7 +278,7 @@ def test_a_request_body_beyond_the_limit_is_refused_with_413_before_it_is_read(o
 
 def test_the_admin_links_stored_files_through_the_checked_views(org, client):
     lead, _created = lead_services.lead_submit(by=org.courier, data=lead_data(), photos=[image_upload()])
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
     fields = {k: v for k, v in contract_fields(customer).items() if k != "client"}
     client.force_login(org.kam)
     client.post(

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.models import Client
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,11 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_board_fits_the_window_and_columns_scroll_under_sticky_headers(org, browser_page):
     # Given 40 clients in needs analysis and two in survey, with their expected revenue
     for n in range(40):
-        LoopClientFactory(
+        ClientFactory(
             area=org.a1, owner=org.kam, stage=Stage.NEEDS, name=f"需求{n}", expected_revenue=Decimal("1000")
         )
-    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="调查甲", expected_revenue=13856)
-    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="调查乙", expected_revenue=144)
+    ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="调查甲", expected_revenue=13856)
+    ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="调查乙", expected_revenue=144)
     page = browser_page(org.kam)
     page.goto("/kanban/")
 
@@ -41,12 +41,10 @@ def test_the_board_fits_the_window_and_columns_scroll_under_sticky_headers(org, 
 
 
 def test_a_refused_drop_says_why_on_the_card_and_a_move_carries_its_revenue(org, browser_page):
-    stuck = LoopClientFactory(
+    stuck = ClientFactory(
         area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="缺需求分析", expected_revenue=500
     )
-    back = LoopClientFactory(
-        area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="回到调查", expected_revenue=700
-    )
+    back = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="回到调查", expected_revenue=700)
     page = browser_page(org.kam)
     page.goto("/kanban/")
 

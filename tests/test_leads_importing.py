@@ -273,6 +273,32 @@ def test_imported_leads_matching_a_client_are_marked_duplicates(org):
     }
 
 
+def test_a_phone_counts_once_per_collector_as_at_capture(org):
+    # given a lead of the courier's, one of another courier, and one of the courier's that was rejected
+    LeadFactory(collected_by=org.courier, contact_phone=phone_for(1), company_name="甲公司")
+    LeadFactory(collected_by=org.courier_a2, contact_phone=phone_for(2), company_name="乙公司")
+    LeadFactory(
+        collected_by=org.courier, contact_phone=phone_for(3), company_name="丙公司", status="rejected"
+    )
+    headers = ["公司名称", "联系电话", "收集人"]
+    rows = [
+        ["甲公司新名", phone_for(1), "courier"],  # the courier's phone again, under another name: skipped
+        ["乙公司", phone_for(2), "courier"],  # another collector's phone: kept, as the capture keeps it
+        ["丙公司", phone_for(3), "courier"],  # a rejected lead no longer counts the phone
+        ["丁公司", phone_for(4), "courier"],
+        ["丁公司分店", phone_for(4), "courier"],  # twice in the file: once
+    ]
+    # when the station master imports them
+    job = _run(org.station_master, xlsx(rows, headers=headers))
+    # then
+    assert (job.created_count, job.duplicate_count, job.error_count) == (3, 2, 0)
+    assert sorted(Lead.objects.filter(import_job=job).values_list("company_name", flat=True)) == [
+        "丁公司",
+        "丙公司",
+        "乙公司",
+    ]
+
+
 def test_a_station_master_imports_history_with_collectors_and_dates(org):
     headers = ["公司名称", "联系电话", "收集人", "收集时间"]
     rows = [

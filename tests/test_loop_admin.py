@@ -4,15 +4,16 @@ import pytest
 
 from pipeline.models import Client, StageChange
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory, satisfy_gate
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import satisfy_gate
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_admin_action_asks_where_to_then_moves_what_may_move_and_lists_refusals(org, client):
-    ready = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="齐备")
+    ready = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="齐备")
     satisfy_gate(ready, org.kam)
-    lacking = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="缺分析")
+    lacking = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="缺分析")
     client.force_login(org.admin)
     client.cookies["django_language"] = "en"  # pages follow the language switch, not the browser
     selected = {"action": "move_clients", "_selected_action": [ready.pk, lacking.pk]}

@@ -16,7 +16,8 @@ from pipeline.models import (
     TrialShipment,
 )
 from pipeline.models.loop import LOOP, Stage
-from tests.factories_loop import LoopClientFactory, add_account_history, walk_to
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import add_account_history, walk_to
 from visits.models import VisitPlan, VisitRecord
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def _unchanged(client, stage, moves):
 
 def test_a_client_goes_from_collect_to_archive_through_the_api_with_every_gate_enforced(org, api_as):
     # Given a screened client with a visit plan, and its key-account manager's API client
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT)
     api = api_as(org.kam)
     today = timezone.localdate()
     first = _move(api, client, Stage.SCREEN)
@@ -145,7 +146,7 @@ def test_a_client_goes_from_collect_to_archive_through_the_api_with_every_gate_e
 
 
 def test_history_lists_the_moves_oldest_first_with_the_contract_keys(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
     walk_to(client, Stage.NEEDS, org.kam)
     api = api_as(org.marketer)
     _move(api, client, Stage.SURVEY, reason="决策人不对")
@@ -176,7 +177,7 @@ def test_history_lists_the_moves_oldest_first_with_the_contract_keys(org, api_as
     ],
 )
 def test_bad_transitions_answer_400_naming_the_problem_and_change_nothing(org, api_as, body, field):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     response = api_as(org.kam).post(f"/api/v1/clients/{client.pk}/transition/", body, format="json", **EN)
     assert response.status_code == 400
     assert field in response.json()
@@ -184,7 +185,7 @@ def test_bad_transitions_answer_400_naming_the_problem_and_change_nothing(org, a
 
 
 def test_transition_messages_follow_the_language_of_the_request(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     response = api_as(org.kam).post(
         f"/api/v1/clients/{client.pk}/transition/",
         {"to": "needs"},
@@ -196,7 +197,7 @@ def test_transition_messages_follow_the_language_of_the_request(org, api_as):
 
 
 def test_the_gate_endpoint_says_what_is_missing_and_where_the_client_may_go(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, company_type="startup")
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, company_type="startup")
     response = api_as(org.kam).get(f"/api/v1/clients/{client.pk}/gate/", **EN)
     assert response.json() == {
         "stage": "survey",
@@ -207,7 +208,7 @@ def test_the_gate_endpoint_says_what_is_missing_and_where_the_client_may_go(org,
 
 
 def test_couriers_may_not_move_clients_and_other_scopes_get_404(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, collected_by=org.courier)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, collected_by=org.courier)
     assert _move(api_as(org.courier), client, Stage.SCREEN, reason="x").status_code == 403
     assert _move(api_as(org.kam_b), client, Stage.SCREEN, reason="x").status_code == 404
     assert api_as(org.kam_b).get(f"/api/v1/clients/{client.pk}/history/").status_code == 404
@@ -215,7 +216,7 @@ def test_couriers_may_not_move_clients_and_other_scopes_get_404(org, api_as):
 
 
 def test_a_proposal_with_a_negative_price_is_refused_and_nothing_is_saved(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
     response = api_as(org.kam).post(
         "/api/v1/proposals/",
         {"client": client.pk, "title": "方案", "lines": [{"product": "标快", "unit_price": "-1.00"}]},
@@ -228,7 +229,7 @@ def test_a_proposal_with_a_negative_price_is_refused_and_nothing_is_saved(org, a
 
 
 def test_a_proposal_discount_over_100_percent_is_refused(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
     response = api_as(org.kam).post(
         "/api/v1/proposals/",
         {
@@ -244,7 +245,7 @@ def test_a_proposal_discount_over_100_percent_is_refused(org, api_as):
 
 
 def test_posting_a_proposal_again_adds_the_next_version(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
     api = api_as(org.kam)
     body = {"client": client.pk, "title": "方案", "lines": [{"product": "标快", "unit_price": "8"}]}
     first = api.post("/api/v1/proposals/", body, format="json").json()
@@ -260,7 +261,7 @@ def test_posting_a_proposal_again_adds_the_next_version(org, api_as):
 
 
 def test_a_contract_ending_before_it_starts_is_refused(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.CONTRACT)
     today = timezone.localdate()
     response = api_as(org.kam).post(
         "/api/v1/contracts/",
@@ -282,7 +283,7 @@ def test_a_contract_ending_before_it_starts_is_refused(org, api_as):
 
 
 def test_a_visit_dated_in_the_far_future_is_refused(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
     api = api_as(org.kam)
     record = api.post(
         "/api/v1/visit-records/",
@@ -310,7 +311,7 @@ def test_a_visit_dated_in_the_far_future_is_refused(org, api_as):
 
 
 def test_trial_results_arrive_later_and_cannot_exceed_the_parcels_sent(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.TRIAL_SHIPMENT)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.TRIAL_SHIPMENT)
     api = api_as(org.kam)
     shipment = api.post(
         "/api/v1/trial-shipments/",
@@ -339,7 +340,7 @@ def test_trial_results_arrive_later_and_cannot_exceed_the_parcels_sent(org, api_
 
 
 def test_key_account_endpoints_keep_history(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.marketer, stage=Stage.FOLLOW_UP)
+    client = ClientFactory(area=org.a1, owner=org.marketer, stage=Stage.FOLLOW_UP)
     api = api_as(org.station_master)
     assert (
         api.post(
@@ -385,7 +386,7 @@ def test_key_account_endpoints_keep_history(org, api_as):
 
 
 def test_an_archived_client_reopens_for_secondary_development_through_an_opportunity(org, api_as):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.ARCHIVE)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.ARCHIVE)
     response = api_as(org.kam).post(
         "/api/v1/opportunities/",
         {
@@ -423,7 +424,7 @@ LISTS = [
 @pytest.mark.parametrize("url", LISTS)
 def test_list_endpoints_keep_a_constant_number_of_queries(org, api_as, django_assert_max_num_queries, url):
     for _ in range(6):
-        client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
+        client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
         walk_to(client, Stage.ARCHIVE, org.kam)
         add_account_history(client, org.station_master, new_owner=org.marketer)
     api = api_as(org.kam)

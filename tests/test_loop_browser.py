@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.models import Client, ClientContact, StageChange
 from pipeline.models.loop import LOOP, Stage
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def _move_on(page):
 
 
 def test_a_client_walks_from_collect_to_archive_in_the_browser(org, browser_page):
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT, name="陆家嘴贸易有限公司")
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT, name="陆家嘴贸易有限公司")
     page = browser_page(org.kam)
     detail = f"/clients/{customer.pk}/"
 
@@ -105,11 +105,11 @@ def test_a_client_walks_from_collect_to_archive_in_the_browser(org, browser_page
 
 
 def test_kanban_drag_moves_a_ready_card_and_a_refused_card_returns_with_the_reason(org, browser_page):
-    ready = LoopClientFactory(
+    ready = ClientFactory(
         area=org.a1, owner=org.kam, stage=Stage.SURVEY, company_type="mature", name="准备好的"
     )
     ClientContact.objects.create(client=ready, name="刘总", role="decision_maker")
-    stuck = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="缺需求分析")
+    stuck = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS, name="缺需求分析")
     page = browser_page(org.kam, locale="en-US")
     page.goto("/kanban/")
 
@@ -133,7 +133,7 @@ def test_kanban_drag_moves_a_ready_card_and_a_refused_card_returns_with_the_reas
 
 
 def test_kanban_on_a_phone_moves_back_through_the_menu_after_asking_why(org, browser_page):
-    customer = LoopClientFactory(area=org.a1, owner=org.marketer, stage=Stage.PROPOSAL, name="回退客户")
+    customer = ClientFactory(area=org.a1, owner=org.marketer, stage=Stage.PROPOSAL, name="回退客户")
     page = browser_page(org.marketer, phone=True)
     page.goto("/kanban/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -161,8 +161,8 @@ def test_kanban_on_a_phone_moves_back_through_the_menu_after_asking_why(org, bro
 
 def test_the_funnel_page_counts_and_filters_by_area(org, browser_page):
     for stage in (Stage.SCREEN, Stage.SURVEY, Stage.SURVEY):
-        LoopClientFactory(area=org.a1, owner=org.kam, stage=stage)
-    LoopClientFactory(area=org.a2, owner=org.kam, stage=Stage.CONTRACT)
+        ClientFactory(area=org.a1, owner=org.kam, stage=stage)
+    ClientFactory(area=org.a2, owner=org.kam, stage=Stage.CONTRACT)
     page = browser_page(org.station_master)
     page.goto("/funnel/")
     assert page.locator('tr[data-stage="survey"] [data-now]').inner_text() == "2"

@@ -11,7 +11,7 @@ from demo import loop as demo_loop
 from demo import visits as visits_demo
 from pipeline.models import Client, StageChange
 from pipeline.models.loop import LOOP, Stage
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from visits.models import SuperiorStatus, VisitPlan
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ class DemoOrg:
 
 def test_the_demo_fills_every_column_of_the_kanban_with_a_consistent_history(org):
     for n in range(30):
-        client = LoopClientFactory(area=org.a1 if n % 2 else org.a2, stage=Stage.SCREEN)
+        client = ClientFactory(area=org.a1 if n % 2 else org.a2, stage=Stage.SCREEN)
         Client.objects.filter(pk=client.pk).update(
             stage_entered_at=timezone.now() - timedelta(days=25 - n % 20)
         )

@@ -11,7 +11,8 @@ from pipeline.models import Client
 from pipeline.models.loop import Stage
 from pipeline.selectors.funnel import funnel
 from pipeline.services import transitions
-from tests.factories_loop import LoopClientFactory, walk_to
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import walk_to
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,7 +23,7 @@ def test_the_funnel_counts_each_client_at_the_furthest_step_it_reached(org):
     #   two still collected, one in screen, one that reached needs and went back to survey,
     #   one that reached proposal and was dropped (lost on price), one that reached contract
     with time_machine.travel(datetime(2026, 3, 1, 9, tzinfo=SHANGHAI)):
-        make = lambda: LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT)  # noqa: E731
+        make = lambda: ClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT)  # noqa: E731
         make(), make()
         walk_to(make(), Stage.SCREEN, org.kam)
         back = walk_to(make(), Stage.NEEDS, org.kam)
@@ -60,9 +61,9 @@ def test_the_funnel_counts_each_client_at_the_furthest_step_it_reached(org):
 
 
 def test_funnel_page_filters_by_area_owner_and_period(org, client):
-    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
-    LoopClientFactory(area=org.a2, owner=org.marketer_a2, stage=Stage.SURVEY)
-    old = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    ClientFactory(area=org.a2, owner=org.marketer_a2, stage=Stage.SURVEY)
+    old = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     Client.objects.filter(pk=old.pk).update(created_at=datetime(2020, 1, 1, tzinfo=SHANGHAI))
     client.force_login(org.station_master)
 

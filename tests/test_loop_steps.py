@@ -26,14 +26,14 @@ from pipeline.models import (
 )
 from pipeline.models.loop import Stage
 from pipeline.services import steps
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def client_a1(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
 
 
 def _today(client):
@@ -234,7 +234,7 @@ def test_reopening_for_secondary_development_works_only_from_archive(org, client
 
 
 def test_owner_transfers_keep_history_and_respect_who_may_hand_over(org):
-    client = LoopClientFactory(area=org.a1, owner=org.marketer, stage=Stage.CONTRACT)
+    client = ClientFactory(area=org.a1, owner=org.marketer, stage=Stage.CONTRACT)
     # A key-account manager who does not own it may not hand it over
     with pytest.raises(PermissionDenied):
         steps.owner_transfer(client=client, by=org.kam, to_owner=org.kam)

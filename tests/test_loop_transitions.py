@@ -13,7 +13,8 @@ from django.utils import translation
 from pipeline.models import Client, StageChange
 from pipeline.models.loop import LOOP, DropReason, Stage
 from pipeline.services import transitions
-from tests.factories_loop import LoopClientFactory, satisfy_gate, walk_to
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import satisfy_gate, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def english():
 
 @pytest.fixture
 def client_a1(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
 
 
 def _state(client):
@@ -38,7 +39,7 @@ def _state(client):
 
 def test_a_client_walks_from_collect_to_archive_and_every_move_is_a_history_row(org):
     # Given a freshly collected client
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.COLLECT)
     # When it is taken through every step, each gate satisfied just before leaving
     walk_to(client, Stage.ARCHIVE, org.kam)
     # Then it is archived and the history holds the nine moves, in order
@@ -93,7 +94,7 @@ def test_each_gate_refuses_a_client_that_lacks_its_requirement_and_changes_nothi
     org, settings, stage, missing
 ):
     # Given a client that reached `stage` but has nothing of what the step requires
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SCREEN)
     walk_to(client, stage, org.kam)
     before = _state(client)
     # When someone tries to move it on
@@ -107,7 +108,7 @@ def test_each_gate_refuses_a_client_that_lacks_its_requirement_and_changes_nothi
 def test_a_gate_with_a_proposal_but_no_quote_lines_stays_closed(org):
     from pipeline.models import Proposal
 
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
     Proposal.objects.create(client=client, version=1, title="空方案")
     assert transitions.missing_for_next_step(client) == ["a proposal with at least one quote line"]
 
@@ -115,7 +116,7 @@ def test_a_gate_with_a_proposal_but_no_quote_lines_stays_closed(org):
 def test_trial_shipment_without_results_keeps_the_gate_closed(org):
     from pipeline.services import steps
 
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.TRIAL_SHIPMENT)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.TRIAL_SHIPMENT)
     steps.trial_shipment_create(
         client=client, by=org.kam, sent_on=client.station.local_date(), waybill_numbers="A1", parcel_count=1
     )
@@ -134,7 +135,7 @@ def test_trial_shipment_without_results_keeps_the_gate_closed(org):
     ],
 )
 def test_illegal_moves_are_refused_and_change_nothing(org, to, reason, drop_reason, field):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     before = _state(client)
     with pytest.raises(ValidationError) as refused:
         transitions.move(client=client, to=to, by=org.kam, reason=reason, drop_reason=drop_reason)
@@ -144,7 +145,7 @@ def test_illegal_moves_are_refused_and_change_nothing(org, to, reason, drop_reas
 
 
 def test_moving_back_with_a_reason_skips_the_gate(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
     transitions.move(client=client, to=Stage.SURVEY, by=org.kam, reason="决策人换了")
     client.refresh_from_db()
     assert client.stage == Stage.SURVEY
@@ -153,7 +154,7 @@ def test_moving_back_with_a_reason_skips_the_gate(org):
 
 def test_a_dropped_client_reopens_only_at_the_step_it_left(org):
     # Given a client dropped from `proposal`
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.PROPOSAL)
     transitions.move(
         client=client, to=Stage.DROPPED, by=org.kam, reason="顺丰便宜两毛", drop_reason=DropReason.LOST_PRICE
     )
@@ -170,7 +171,7 @@ def test_a_dropped_client_reopens_only_at_the_step_it_left(org):
 
 
 def test_an_archived_client_reenters_follow_up_for_secondary_development(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.ARCHIVE)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.ARCHIVE)
     assert Stage.FOLLOW_UP in transitions.legal_targets(client)
     transitions.move(client=client, to=Stage.FOLLOW_UP, by=org.kam, reason="二次开发：新增华南仓")
     client.refresh_from_db()
@@ -178,7 +179,7 @@ def test_an_archived_client_reenters_follow_up_for_secondary_development(org):
 
 
 def test_legal_targets_offer_every_earlier_step_the_next_one_and_dropped(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.NEEDS)
     assert transitions.legal_targets(client) == [
         Stage.COLLECT,
         Stage.SCREEN,
@@ -189,7 +190,7 @@ def test_legal_targets_offer_every_earlier_step_the_next_one_and_dropped(org):
 
 
 def test_a_courier_may_not_move_and_an_outsider_sees_nothing(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, collected_by=org.courier)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, collected_by=org.courier)
     before = _state(client)
     with pytest.raises(PermissionDenied):
         transitions.move(client=client, to=Stage.SCREEN, by=org.courier, reason="x")
@@ -201,13 +202,13 @@ def test_a_courier_may_not_move_and_an_outsider_sees_nothing(org):
 
 
 def test_a_job_moves_without_a_person(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     change = transitions.move(client=client, to=Stage.SCREEN, by=None, reason="数据修正")
     assert change.by is None
 
 
 def test_a_move_based_on_a_stale_view_is_refused(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     stale = Client.objects.get(pk=client.pk)
     transitions.move(client=client, to=Stage.SCREEN, by=org.kam, reason="补资料")
     with pytest.raises(ValidationError, match="meanwhile"):
@@ -223,7 +224,7 @@ def test_a_move_based_on_a_stale_view_is_refused(org):
 
 
 def test_a_move_cannot_be_dated_in_the_future(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     with pytest.raises(ValidationError):
         transitions.move(
             client=client,
@@ -238,7 +239,7 @@ def test_a_move_cannot_be_dated_in_the_future(org):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_moves_of_one_client_cannot_both_succeed(org):
     # Given a client in `survey`, and two people who each saw it there
-    client = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
+    client = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY)
     barrier = threading.Barrier(2)
     results = {}
 

@@ -22,7 +22,8 @@ from pipeline.models import (
     TrialShipment,
 )
 from pipeline.models.loop import LOOP, Stage
-from tests.factories_loop import LoopClientFactory, walk_to
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def as_kam(client, org):
 
 
 def _client(org, stage=Stage.SURVEY, **kwargs):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=stage, **kwargs)
+    return ClientFactory(area=org.a1, owner=org.kam, stage=stage, **kwargs)
 
 
 def test_the_client_page_shows_what_the_step_lacks_and_one_timeline(org, as_kam):
@@ -190,7 +191,7 @@ def test_a_contract_ending_before_it_starts_shows_the_error(org, as_kam):
 
 
 def test_key_account_forms(org, client):
-    customer = LoopClientFactory(area=org.a1, owner=org.marketer, stage=Stage.FOLLOW_UP)
+    customer = ClientFactory(area=org.a1, owner=org.marketer, stage=Stage.FOLLOW_UP)
     client.force_login(org.station_master)
     client.post(f"/clients/{customer.pk}/owner/", {"to_owner": org.kam.pk, "reason": "转大客户"})
     client.post(f"/clients/{customer.pk}/tier/", {"tier": "A"})
@@ -337,18 +338,18 @@ def test_the_timeline_gathers_leads_moves_step_records_visits_and_key_account_ch
 
 
 def test_client_page_shows_the_satisfaction_block(org, client):
-    from tests.factories_loop import LoopClientFactory
+    from tests.factories_loop import ClientFactory
 
-    record = LoopClientFactory(station=org.station_a, area=org.a1, owner=org.kam)
+    record = ClientFactory(station=org.station_a, area=org.a1, owner=org.kam)
     client.force_login(org.kam)
     page = client.get(f"/clients/{record.pk}/").content.decode()
     assert 'id="satisfaction-client-card"' in page
 
 
 def test_kanban_cards_carry_expected_revenue_and_columns_their_totals(org, client):
-    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="甲", expected_revenue=13856)
-    LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="乙", expected_revenue=144)
-    LoopClientFactory(area=org.b1, owner=org.kam_b, stage=Stage.SURVEY, name="外站", expected_revenue=99999)
+    ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="甲", expected_revenue=13856)
+    ClientFactory(area=org.a1, owner=org.kam, stage=Stage.SURVEY, name="乙", expected_revenue=144)
+    ClientFactory(area=org.b1, owner=org.kam_b, stage=Stage.SURVEY, name="外站", expected_revenue=99999)
     client.force_login(org.kam)
     response = client.get("/kanban/")
     survey = next(col for col in response.context["board"] if col["stage"] == Stage.SURVEY)

@@ -11,8 +11,8 @@ from accounts.models import Notification
 from pipeline.models import Lead
 from quota.evaluation import evaluate_station_day, evaluate_station_through, rejudge_person_day
 from quota.models import DailyTally, FlagEvent, QuotaFlag, StationDay
-from tests.factories_leads import lead_data
-from tests.factories_quota import at, collect, day, quota_settings
+from tests.factories_leads import collect, lead_data
+from tests.factories_quota import at, day, quota_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from satisfaction.models import Complaint
 from tests.factories import AreaFactory, StationFactory, UserFactory
-from tests.factories_dashboard import collect
-from tests.factories_leads import ClientFactory, LeadFactory
+from tests.factories_leads import ClientFactory, LeadFactory, collect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

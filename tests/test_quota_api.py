@@ -9,7 +9,8 @@ from django.core import mail
 from accounts.models import Notification, User
 from quota.evaluation import evaluate_station_through
 from quota.models import CalendarDay, DailyTally, FlagEvent, Leave, QuotaFlag, QuotaSettings
-from tests.factories_quota import collect, day, quota_settings
+from tests.factories_leads import collect
+from tests.factories_quota import day, quota_settings
 
 pytestmark = pytest.mark.django_db
 

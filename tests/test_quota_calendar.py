@@ -7,7 +7,8 @@ from quota.calendar import Reason, calendar_entry, holidays_known, station_calen
 from quota.evaluation import evaluate_station_day, evaluate_station_through
 from quota.models import DailyTally, QuotaFlag, StationDay
 from tests.factories import UserFactory
-from tests.factories_quota import CalendarDayFactory, LeaveFactory, collect, day, quota_settings
+from tests.factories_leads import collect
+from tests.factories_quota import CalendarDayFactory, LeaveFactory, day, quota_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from quota.models import DailyTally, QuotaFlag, StationDay
-from tests.factories_quota import at, collect, day, quota_settings
+from tests.factories_leads import collect
+from tests.factories_quota import at, day, quota_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.db import connection, connections, transaction
 from accounts.models import Notification
 from quota.evaluation import Outcome, evaluate_station_day, evaluate_station_through
 from quota.models import DailyTally, FlagEvent, QuotaFlag, StationDay
-from tests.factories_quota import collect, day, quota_settings
+from tests.factories_leads import collect
+from tests.factories_quota import day, quota_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

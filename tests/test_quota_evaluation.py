@@ -15,7 +15,8 @@ from quota.evaluation import Outcome, evaluate_station_day, evaluate_station_thr
 from quota.models import DailyTally, FlagEvent, QuotaFlag, StationDay
 from quota.schedule import run_quota_check
 from tests.factories import UserFactory
-from tests.factories_quota import LeaveFactory, at, collect, day, quota_settings, reject
+from tests.factories_leads import collect
+from tests.factories_quota import LeaveFactory, at, day, quota_settings, reject
 
 pytestmark = pytest.mark.django_db
 

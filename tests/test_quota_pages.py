@@ -6,7 +6,8 @@ import time_machine
 
 from quota.evaluation import evaluate_station_through
 from quota.models import CalendarDay, FlagStatus, Leave, QuotaFlag, QuotaSettings
-from tests.factories_quota import at, collect, day, quota_settings
+from tests.factories_leads import collect
+from tests.factories_quota import at, day, quota_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from quota import schedule
 from quota.models import QuotaFlag, StationDay
 from quota.services import send_reminders
 from quota.tasks import quota_tick
-from tests.factories_quota import LeaveFactory, collect, day, quota_settings
+from tests.factories_leads import collect
+from tests.factories_quota import LeaveFactory, day, quota_settings
 
 UTC = datetime.UTC
 

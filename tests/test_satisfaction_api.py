@@ -7,7 +7,8 @@ import time_machine
 
 from satisfaction.models import Campaign, Invitation, QuestionnaireStatus, SurveyResponse
 from satisfaction.services import surveys
-from tests.factories_satisfaction import QUESTIONS, SatClientFactory, SatContactFactory, approved, at, scores
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import QUESTIONS, approved, at, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -22,10 +23,10 @@ def frozen():
 
 @pytest.fixture
 def clients(org):
-    a = SatClientFactory(area=org.a1, owner=org.kam, name="甲公司", tier="A")
-    b = SatClientFactory(area=org.a2, owner=org.kam, name="乙公司", tier="B")
-    SatContactFactory(client=a)
-    SatContactFactory(client=b)
+    a = ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司", tier="A")
+    b = ClientFactory(signed=True, area=org.a2, owner=org.kam, name="乙公司", tier="B")
+    ClientContactFactory(surveyed=True, client=a)
+    ClientContactFactory(surveyed=True, client=b)
     return a, b
 
 

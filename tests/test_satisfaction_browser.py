@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from satisfaction.models import Questionnaire, SurveyResponse
 from satisfaction.services import surveys
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, campaign_with_links
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import approved, campaign_with_links
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,8 +20,8 @@ pytestmark = [
 
 def test_a_customer_answers_the_survey_on_a_phone_in_chinese(org, browser_page):
     # Given a personal link of an approved questionnaire
-    customer = SatClientFactory(area=org.a1, owner=org.kam, name="甲贸易公司")
-    SatContactFactory(client=customer, name="张经理")
+    customer = ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲贸易公司")
+    ClientContactFactory(surveyed=True, client=customer, name="张经理")
     now = timezone.now()
     questionnaire = approved(by=org.kam, approver=org.station_master, pilot_clients=[customer], now=now)
     campaign = surveys.campaign_create(
@@ -77,7 +78,7 @@ def test_survey_lists_are_cards_on_a_phone_and_tables_on_a_desk(org, browser_pag
         title="年度问卷", status="approved", created_by=org.executive
     )
     questionnaire.questions.create(position=1, kind="scale", dimension="time", text="时效？")
-    customers = [SatClientFactory(area=area, owner=org.kam) for area in (org.a1, org.a2)]
+    customers = [ClientFactory(signed=True, area=area, owner=org.kam) for area in (org.a1, org.a2)]
     now = timezone.now()
     for _ in range(29):
         campaign_with_links(questionnaire, org.executive, customers, now=now, links=4, answered=1)

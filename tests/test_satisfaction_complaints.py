@@ -11,7 +11,7 @@ from accounts.models import Notification
 from satisfaction.models import Complaint, ComplaintEvent, ComplaintStatus
 from satisfaction.services import complaints
 from satisfaction.tasks import escalate_overdue_complaints
-from tests.factories_satisfaction import SatClientFactory
+from tests.factories_leads import ClientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -21,7 +21,7 @@ MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
 @pytest.fixture
 def client_a1(org):
-    return SatClientFactory(area=org.a1, owner=org.kam, name="甲公司")
+    return ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司")
 
 
 def _create(api, client, headers=None, **overrides):
@@ -115,7 +115,7 @@ def test_a_complaint_overdue_by_another_window_goes_to_the_station_master(org, c
 
 
 def test_without_an_area_manager_the_first_escalation_goes_to_the_station_master(org):
-    client = SatClientFactory(area=org.a2, owner=org.kam)  # a2 has no area manager
+    client = ClientFactory(signed=True, area=org.a2, owner=org.kam)  # a2 has no area manager
     complaints.complaint_create(
         by=org.kam,
         client=client,
@@ -157,7 +157,7 @@ def test_bad_values_are_a_400_with_reasons_and_save_nothing(org, client_a1, api_
 
 
 def test_another_stations_client_is_a_400_and_saves_nothing(org, api_as):
-    foreign = SatClientFactory(area=org.b1)
+    foreign = ClientFactory(signed=True, area=org.b1)
     response = _create(api_as(org.kam), foreign)
     assert response.status_code == 400 and "client" in response.json()
     assert not Complaint.objects.exists()

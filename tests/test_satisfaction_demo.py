@@ -19,7 +19,8 @@ from satisfaction.models import (
     QuestionnaireStatus,
     SurveyResponse,
 )
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, at
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import at
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,8 @@ class DemoOrg:
 
 def test_demo_seeds_a_piloted_questionnaire_responses_complaints_and_a_warning(org):
     for n in range(6):
-        client = SatClientFactory(area=org.a1 if n % 2 else org.a2, owner=org.kam)
-        SatContactFactory(client=client, email="")  # no e-mail: nothing is queued
+        client = ClientFactory(signed=True, area=org.a1 if n % 2 else org.a2, owner=org.kam)
+        ClientContactFactory(surveyed=True, client=client, email="")  # no e-mail: nothing is queued
     people = [org.kam, org.station_master, org.manager]
     with time_machine.travel(at(TODAY, 8), tick=False):
         demo.seed(

@@ -9,7 +9,8 @@ from pipeline.models import Evaluation
 from satisfaction.health import health_for, health_for_clients, low_health
 from satisfaction.models import Invitation
 from satisfaction.services import complaints, indicators, surveys
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at, indicator, scores
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import approved, at, indicator, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -20,11 +21,11 @@ NOW = at(TODAY, 12)
 @pytest.fixture
 def account(org):
     """A key account with two responses (all 4s, all 3s), three complaints, one warning and four months."""
-    client = SatClientFactory(area=org.a1, owner=org.kam, name="甲公司")
-    SatContactFactory(client=client)
-    SatContactFactory(client=client)
-    pilot_client = SatClientFactory(area=org.a1)
-    SatContactFactory(client=pilot_client)
+    client = ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司")
+    ClientContactFactory(surveyed=True, client=client)
+    ClientContactFactory(surveyed=True, client=client)
+    pilot_client = ClientFactory(signed=True, area=org.a1)
+    ClientContactFactory(surveyed=True, client=pilot_client)
     questionnaire = approved(
         by=org.kam, approver=org.station_master, pilot_clients=[pilot_client], now=at(TODAY)
     )
@@ -113,13 +114,13 @@ def test_without_evaluated_months_the_volume_is_left_out_and_the_other_weights_c
 
 
 def test_a_client_with_nothing_against_it_scores_100(org):
-    quiet = SatClientFactory(area=org.a1)
+    quiet = ClientFactory(signed=True, area=org.a1)
     assert health_for(quiet, now=NOW).score == 100
 
 
 def test_low_health_lists_clients_below_the_threshold_for_owner_and_station(org, account):
-    SatClientFactory(area=org.a1, owner=org.kam)  # healthy: not listed
-    other_station = SatClientFactory(area=org.b1)
+    ClientFactory(signed=True, area=org.a1, owner=org.kam)  # healthy: not listed
+    other_station = ClientFactory(signed=True, area=org.b1)
     complaints.complaint_create(
         by=org.kam_b,
         client=other_station,
@@ -136,7 +137,7 @@ def test_low_health_lists_clients_below_the_threshold_for_owner_and_station(org,
 
 
 def test_many_clients_in_constant_queries(org, account, django_assert_max_num_queries):
-    others = [SatClientFactory(area=org.a1) for _ in range(5)]
+    others = [ClientFactory(signed=True, area=org.a1) for _ in range(5)]
     with django_assert_max_num_queries(5):
         scores_by_client = health_for_clients([account.pk, *[c.pk for c in others]], now=NOW)
     assert scores_by_client[account.pk].score == 58

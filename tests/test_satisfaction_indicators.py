@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from accounts.models import Notification
 from satisfaction.models import IndicatorReading, IndicatorWarning
 from satisfaction.services import indicators
-from tests.factories_satisfaction import SatClientFactory, at, indicator
+from tests.factories_leads import ClientFactory
+from tests.factories_satisfaction import at, indicator
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -28,7 +29,7 @@ def frozen():
 @pytest.fixture
 def setup(org):
     return (
-        SatClientFactory(area=org.a1, owner=org.kam, name="甲公司"),
+        ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司"),
         indicator("on_time_rate"),
         indicator("damage_rate"),
     )
@@ -99,7 +100,7 @@ def test_lower_is_better_indicators_warn_above_their_threshold(org, setup):
 
 def test_bulk_is_all_or_nothing_and_names_the_items(org, setup, api_as):
     client, _on_time, _damage = setup
-    foreign = SatClientFactory(area=org.b1)
+    foreign = ClientFactory(signed=True, area=org.b1)
     response = api_as(org.kam).post(
         "/api/v1/indicator-readings/bulk/",
         {
@@ -199,7 +200,7 @@ def test_the_template_lists_the_indicator_codes(org, setup, client):
 
 def test_readings_list_is_scoped_and_constant_in_queries(org, setup, api_as, django_assert_max_num_queries):
     client, _on_time, _damage = setup
-    foreign = SatClientFactory(area=org.b1)
+    foreign = ClientFactory(signed=True, area=org.b1)
     rows = [
         (
             f"r{n}",

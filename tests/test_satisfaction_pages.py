@@ -18,15 +18,8 @@ from satisfaction.models import (
     SurveyResponse,
 )
 from satisfaction.services import complaints, indicators, surveys
-from tests.factories_satisfaction import (
-    SatClientFactory,
-    SatContactFactory,
-    approved,
-    at,
-    draft,
-    indicator,
-    scores,
-)
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import approved, at, draft, indicator, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -41,8 +34,8 @@ def frozen():
 
 @pytest.fixture
 def customer(org):
-    customer = SatClientFactory(area=org.a1, owner=org.kam, name="甲公司")
-    SatContactFactory(client=customer, name="张经理")
+    customer = ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司")
+    ClientContactFactory(surveyed=True, client=customer, name="张经理")
     return customer
 
 

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from satisfaction.models import Invitation, Questionnaire
-from tests.factories_satisfaction import SatClientFactory, at, campaign_with_links
+from tests.factories_leads import ClientFactory
+from tests.factories_satisfaction import at, campaign_with_links
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def questionnaire(org):
 @pytest.fixture
 def customers(org):
     """One customer in each area: a1 and a2 in station A, b1 in station B."""
-    return [SatClientFactory(area=area, owner=None) for area in (org.a1, org.a2, org.b1)]
+    return [ClientFactory(signed=True, area=area, owner=None) for area in (org.a1, org.a2, org.b1)]
 
 
 def _queries(client, url) -> int:

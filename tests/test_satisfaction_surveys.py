@@ -18,7 +18,8 @@ from satisfaction.models import (
     SurveyResponse,
 )
 from satisfaction.services import surveys
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at, draft, scores
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import approved, at, draft, scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
@@ -27,10 +28,10 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture
 def clients(org):
-    a = SatClientFactory(area=org.a1, owner=org.kam, name="甲公司")
-    b = SatClientFactory(area=org.a2, owner=org.kam, name="乙公司", tier="B")
-    SatContactFactory(client=a, name="张经理")
-    SatContactFactory(client=b, name="王主任")
+    a = ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司")
+    b = ClientFactory(signed=True, area=org.a2, owner=org.kam, name="乙公司", tier="B")
+    ClientContactFactory(surveyed=True, client=a, name="张经理")
+    ClientContactFactory(surveyed=True, client=b, name="王主任")
     return a, b
 
 
@@ -84,8 +85,8 @@ def test_approval_needs_a_pilot_response_a_review_and_an_approver(org, clients):
 
 def test_pilot_goes_to_the_chosen_customers_only_and_freezes_the_questions(org, clients):
     questionnaire = draft(org.kam)
-    other = SatClientFactory(area=org.a1)
-    SatContactFactory(client=other)
+    other = ClientFactory(signed=True, area=org.a1)
+    ClientContactFactory(surveyed=True, client=other)
     campaign = surveys.pilot_start(
         by=org.kam, questionnaire=questionnaire, clients=[clients[0]], now=at(TODAY)
     )
@@ -97,12 +98,12 @@ def test_pilot_goes_to_the_chosen_customers_only_and_freezes_the_questions(org, 
 
 def test_pilot_refuses_another_stations_client_and_too_many_clients(org, clients):
     questionnaire = draft(org.kam)
-    foreign = SatClientFactory(area=org.b1)
-    SatContactFactory(client=foreign)
+    foreign = ClientFactory(signed=True, area=org.b1)
+    ClientContactFactory(surveyed=True, client=foreign)
     with pytest.raises(ValidationError) as refused:
         surveys.pilot_start(by=org.kam, questionnaire=questionnaire, clients=[foreign], now=at(TODAY))
     assert "clients" in refused.value.message_dict
-    many = [SatClientFactory(area=org.a1) for _ in range(11)]
+    many = [ClientFactory(signed=True, area=org.a1) for _ in range(11)]
     with pytest.raises(ValidationError):
         surveys.pilot_start(by=org.kam, questionnaire=questionnaire, clients=many, now=at(TODAY))
     questionnaire.refresh_from_db()
@@ -192,10 +193,10 @@ def test_segment_filters_by_tier_stage_industry_and_area(org, clients):
     questionnaire = approved(
         by=org.kam, approver=org.station_master, pilot_clients=[clients[0]], now=at(TODAY)
     )
-    other_industry = SatClientFactory(area=org.a1, industry="制造")
-    SatContactFactory(client=other_industry)
-    incubating = SatClientFactory(area=org.a1, relationship_stage="incubation")
-    SatContactFactory(client=incubating)
+    other_industry = ClientFactory(signed=True, area=org.a1, industry="制造")
+    ClientContactFactory(surveyed=True, client=other_industry)
+    incubating = ClientFactory(signed=True, area=org.a1, relationship_stage="incubation")
+    ClientContactFactory(surveyed=True, client=incubating)
     campaign = surveys.campaign_create(
         by=org.kam,
         questionnaire=questionnaire,
@@ -212,8 +213,10 @@ def test_segment_filters_by_tier_stage_industry_and_area(org, clients):
 def test_reminders_go_once_to_those_who_have_not_answered(
     org, clients, campaign, django_capture_on_commit_callbacks
 ):
-    SatContactFactory(client=clients[0], name="李会计")
-    SatContactFactory(client=clients[0], name="赵主管", email="")  # reached by a copied link
+    ClientContactFactory(surveyed=True, client=clients[0], name="李会计")
+    ClientContactFactory(
+        surveyed=True, client=clients[0], name="赵主管", email=""
+    )  # reached by a copied link
     with django_capture_on_commit_callbacks(execute=True):
         surveys.send_due_campaigns(now=at(TODAY))
     answered, waiting, by_link = Invitation.objects.filter(campaign=campaign).order_by("pk")

@@ -9,15 +9,16 @@ from django.db import transaction
 from satisfaction import tasks
 from satisfaction.models import Complaint, Invitation
 from satisfaction.services import complaints, surveys
-from tests.factories_satisfaction import SatClientFactory, SatContactFactory, approved, at
+from tests.factories_leads import ClientContactFactory, ClientFactory
+from tests.factories_satisfaction import approved, at
 
 TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture
 def invitation(org):
-    client = SatClientFactory(area=org.a1, owner=org.kam, name="甲公司")
-    SatContactFactory(client=client, name="张经理", email="zhang@example.com")
+    client = ClientFactory(signed=True, area=org.a1, owner=org.kam, name="甲公司")
+    ClientContactFactory(surveyed=True, client=client, name="张经理", email="zhang@example.com")
     questionnaire = approved(by=org.kam, approver=org.station_master, pilot_clients=[client], now=at(TODAY))
     campaign = surveys.campaign_create(
         by=org.kam, questionnaire=questionnaire, name="c", start_on=TODAY, today=TODAY
@@ -56,7 +57,7 @@ def test_the_daily_task_takes_an_explicit_time(org, invitation):
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_a_real_worker_escalates_an_overdue_complaint_once(org, celery_worker):
-    client = SatClientFactory(area=org.a1, owner=org.kam)
+    client = ClientFactory(signed=True, area=org.a1, owner=org.kam)
     with transaction.atomic():
         complaint = complaints.complaint_create(
             by=org.kam,

@@ -19,7 +19,8 @@ from pipeline.models import (
     TrialShipment,
 )
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory, add_account_history, walk_to
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import add_account_history, walk_to
 from visits.models import VisitPlan, VisitRecord
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def targets(org):
         (org.a2, org.courier_a2, org.station_master),
         (org.b1, org.courier_b, org.station_master_b),
     ):
-        client = LoopClientFactory(area=area, collected_by=collector, stage=Stage.SCREEN)
+        client = ClientFactory(area=area, collected_by=collector, stage=Stage.SCREEN)
         walk_to(client, Stage.ARCHIVE, org.admin)
         add_account_history(client, org.admin, new_owner=master)
         made.append(client)

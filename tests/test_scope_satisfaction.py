@@ -17,7 +17,8 @@ from satisfaction.models import (
     Questionnaire,
     SurveyResponse,
 )
-from tests.factories_satisfaction import SatClientFactory, indicator
+from tests.factories_leads import ClientFactory
+from tests.factories_satisfaction import indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def world(org):
         ("a2", org.a2, org.kam, org.station_master),
         ("b1", org.b1, org.kam_b, org.station_master_b),
     ):
-        client = SatClientFactory(area=area, owner=owner)
+        client = ClientFactory(signed=True, area=area, owner=owner)
         complaint = Complaint.objects.create(
             client=client,
             channel="phone",

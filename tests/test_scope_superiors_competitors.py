@@ -11,7 +11,7 @@ from django.utils import timezone
 from pipeline.models import Competitor
 from pipeline.models.loop import Stage
 from tests.factories import UserFactory
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from visits.models import SuperiorStatus, VisitPlan
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customer(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
 
 
 def plan_input(customer, **extra) -> dict:

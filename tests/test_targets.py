@@ -16,8 +16,7 @@ from pipeline.models import ScreeningSettings
 from pipeline.services import steps
 from targets.models import Target
 from tests.factories import UserFactory
-from tests.factories_loop import LoopClientFactory
-from tests.factories_quota import QuotaLeadFactory
+from tests.factories_leads import ClientFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 CN = ZoneInfo("Asia/Shanghai")
@@ -98,7 +97,7 @@ def test_bad_targets_are_refused_with_the_field_named(org, api_as, body, field):
 
 
 def _lead(person, day: int, status="submitted"):
-    return QuotaLeadFactory(collected_by=person, collected_on=dt.date(2026, 5, day), status=status)
+    return LeadFactory(collected_by=person, day=dt.date(2026, 5, day), status=status)
 
 
 def _contract(client, by, day: int, volume: int):
@@ -135,15 +134,15 @@ def may(org):
     for day in range(1, 13):
         _lead(org.courier, day, status="accepted" if day <= 8 else "submitted")
     _lead(org.courier, 30)  # later in May than today: counts once collected (it is a record like any other)
-    QuotaLeadFactory(collected_by=org.courier, collected_on=dt.date(2026, 4, 30))  # April: not May's
+    LeadFactory(collected_by=org.courier, day=dt.date(2026, 4, 30))  # April: not May's
     for day in (2, 3):
         _lead(org.marketer, day, status="accepted")
     ScreeningSettings.objects.create(station=org.station_a, average_parcel_price=Decimal("9.50"))
-    owned = LoopClientFactory(area=org.a1, owner=org.kam)
-    unowned = LoopClientFactory(area=org.a2)
+    owned = ClientFactory(area=org.a1, owner=org.kam)
+    unowned = ClientFactory(area=org.a2)
     _contract(owned, org.kam, 5, 1200)
     _contract(unowned, org.kam, 6, 800)  # no owner: credited to whoever recorded it
-    _contract(LoopClientFactory(area=org.b1, owner=org.kam_b), org.kam_b, 7, 500)
+    _contract(ClientFactory(area=org.b1, owner=org.kam_b), org.kam_b, 7, 500)
     return org
 
 
@@ -199,7 +198,7 @@ def test_the_scorecard_costs_the_same_queries_for_many_people(may, api_as):
             station=may.station_a, person=person, month=dt.date(2026, 5, 1), metric="leads", value=10
         )
         _lead(person, 3)
-        _contract(LoopClientFactory(area=may.a2, owner=person), may.kam, 4, 100)
+        _contract(ClientFactory(area=may.a2, owner=person), may.kam, 4, 100)
     assert count() == few
 
 

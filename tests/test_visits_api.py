@@ -9,7 +9,8 @@ from django.utils import timezone
 from PIL import Image
 
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory, VisitPlanFactory
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import VisitPlanFactory
 from visits.models import PlanStatus, SuperiorStatus, VisitPhoto, VisitPlan, VisitRecord
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customer(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
 
 
 def _png():

@@ -10,7 +10,7 @@ from celery.result import AsyncResult
 from accounts.models import Notification
 from pipeline.models import Client
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from visits.models import PlanSource, VisitPlan
 from visits.tasks import plan_return_visits, plan_return_visits_all
 
@@ -20,7 +20,7 @@ UTC = ZoneInfo("UTC")
 
 
 def _customer(area, owner, *, tier, since):
-    client = LoopClientFactory(area=area, owner=owner, stage=Stage.FOLLOW_UP, tier=tier)
+    client = ClientFactory(area=area, owner=owner, stage=Stage.FOLLOW_UP, tier=tier)
     Client.objects.filter(pk=client.pk).update(stage_entered_at=since)
     return client
 

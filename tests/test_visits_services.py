@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from accounts.models import Notification
 from pipeline.models import Client, Contract
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory, VisitRecordFactory
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import VisitRecordFactory
 from visits import services
 from visits.models import (
     PlanSource,
@@ -37,7 +38,7 @@ def english():
 
 @pytest.fixture
 def client_a1(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT)
 
 
 def _png(name="card.png"):
@@ -227,7 +228,7 @@ def test_a_photo_over_the_size_limit_is_refused(org, client_a1, settings):
 
 
 def _maintained(org, *, tier, stage=Stage.FOLLOW_UP, owner=None, **extra):
-    return LoopClientFactory(area=org.a1, owner=owner or org.kam, stage=stage, tier=tier, **extra)
+    return ClientFactory(area=org.a1, owner=owner or org.kam, stage=stage, tier=tier, **extra)
 
 
 def _contract(client, signed_on):
@@ -306,7 +307,7 @@ def test_the_daily_run_plans_due_and_overdue_return_visits_once_and_tells_the_ow
 
 
 def test_other_stations_are_left_alone(org):
-    other = LoopClientFactory(area=org.b1, owner=org.kam_b, stage=Stage.FOLLOW_UP, tier="A")
+    other = ClientFactory(area=org.b1, owner=org.kam_b, stage=Stage.FOLLOW_UP, tier="A")
     Client.objects.filter(pk=other.pk).update(stage_entered_at=datetime(2025, 1, 1, tzinfo=SHANGHAI))
     services.plan_return_visits(station=org.station_a, on=date(2026, 3, 6))
     assert not VisitPlan.objects.exists()

@@ -8,7 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from pipeline.models.loop import Stage
-from tests.factories_loop import LoopClientFactory, VisitPlanFactory, VisitRecordFactory
+from tests.factories_leads import ClientFactory
+from tests.factories_loop import VisitPlanFactory, VisitRecordFactory
 from visits.models import PlanStatus, SuperiorStatus, VisitKind, VisitPlan, VisitRecord
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def customer(org):
-    return LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, name="浦东制衣厂")
+    return ClientFactory(area=org.a1, owner=org.kam, stage=Stage.VISIT, name="浦东制衣厂")
 
 
 def test_the_week_calendar_shows_a_persons_plans_and_visits_and_an_areas(org, client, customer):
@@ -25,7 +26,7 @@ def test_the_week_calendar_shows_a_persons_plans_and_visits_and_an_areas(org, cl
         VisitPlanFactory(client=customer, assignee=org.marketer, planned_for=date(2026, 3, 5))
         VisitPlanFactory(client=customer, assignee=org.kam, planned_for=date(2026, 3, 12))  # next week
         VisitRecordFactory(client=customer, by=org.kam, visited_at=datetime(2026, 3, 3, 15, tzinfo=SHANGHAI))
-        other = LoopClientFactory(area=org.a2, owner=org.kam, stage=Stage.VISIT, name="张江药业")
+        other = ClientFactory(area=org.a2, owner=org.kam, stage=Stage.VISIT, name="张江药业")
         VisitPlanFactory(client=other, assignee=org.kam, planned_for=date(2026, 3, 6))
         client.force_login(org.kam)
 
@@ -142,8 +143,8 @@ def test_a_visit_dated_in_the_future_is_refused_on_the_page(org, client, custome
 def test_the_home_card_lists_due_and_overdue_return_visits_of_the_assignee(org, client):
     # (Key-account managers and area marketers have them on their day, as tasks: tests/test_agenda_pages.py.)
     today = timezone.localdate()
-    customer = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="老客户")
-    late = LoopClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="久未回访")
+    customer = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="老客户")
+    late = ClientFactory(area=org.a1, owner=org.kam, stage=Stage.FOLLOW_UP, name="久未回访")
     VisitPlan.objects.create(
         client=customer, kind=VisitKind.RETURN, planned_for=today + timedelta(days=3), assignee=org.manager
     )

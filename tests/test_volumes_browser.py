@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from pipeline.models import Client
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from tests.factories_volumes import contract, volume
 from volumes.months import months_back
 
@@ -19,7 +19,7 @@ def _months(n):
 
 @pytest.mark.parametrize("phone", [True, False])
 def test_the_client_page_shows_the_months_and_the_shortfall(org, browser_page, phone):
-    client = LoopClientFactory(
+    client = ClientFactory(
         area=org.a1, owner=org.kam, name="短量贸易有限公司", stage="follow_up", waybill_code="WB-9"
     )
     contract(client, committed=1000)
@@ -38,7 +38,7 @@ def test_the_client_page_shows_the_months_and_the_shortfall(org, browser_page, p
 
 
 def test_a_tier_set_by_hand_keeps_who_and_why_and_can_be_cleared(org, browser_page):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, name="等级有限公司", tier="B")
+    client = ClientFactory(area=org.a1, owner=org.kam, name="等级有限公司", tier="B")
     Client.objects.filter(pk=client.pk).update(tier_computed="B")
     page = browser_page(org.kam, phone=True)
     page.goto(f"/clients/{client.pk}/")
@@ -63,8 +63,8 @@ def test_a_tier_set_by_hand_keeps_who_and_why_and_can_be_cleared(org, browser_pa
 
 def test_the_dashboards_show_revenue_on_a_phone(org, browser_page):
     this_month = timezone.localdate().strftime("%Y-%m")
-    volume(LoopClientFactory(area=org.a1), this_month, 10, "1234.00")
-    volume(LoopClientFactory(area=org.a2), this_month, 10, "100.00")
+    volume(ClientFactory(area=org.a1), this_month, 10, "1234.00")
+    volume(ClientFactory(area=org.a2), this_month, 10, "100.00")
     page = browser_page(org.station_master, phone=True)
     page.goto(f"/dashboard/stations/{org.station_a.pk}/")
     card = page.locator("#revenue-card")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from tests.factories_volumes import volume
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +17,11 @@ NOW = datetime.datetime(2026, 5, 20, 4, 0, tzinfo=datetime.UTC)
 
 @pytest.fixture
 def fed(org):
-    volume(LoopClientFactory(area=org.a1), "2026-05", 10, "1000.50")
-    volume(LoopClientFactory(area=org.a1), "2026-05", 10, "500", source="cod")
-    volume(LoopClientFactory(area=org.a2), "2026-05", 10, "200")
-    volume(LoopClientFactory(area=org.a2), "2026-04", 10, "99999")  # another month
-    volume(LoopClientFactory(area=org.b1), "2026-05", 10, "70")
+    volume(ClientFactory(area=org.a1), "2026-05", 10, "1000.50")
+    volume(ClientFactory(area=org.a1), "2026-05", 10, "500", source="cod")
+    volume(ClientFactory(area=org.a2), "2026-05", 10, "200")
+    volume(ClientFactory(area=org.a2), "2026-04", 10, "99999")  # another month
+    volume(ClientFactory(area=org.b1), "2026-05", 10, "70")
 
 
 def test_the_station_dashboard_has_revenue_per_area(org, fed, api_as):
@@ -60,8 +60,8 @@ def test_revenue_costs_one_query_however_many_clients(org, api_as, django_assert
             revenue(station=org.station_a, area=None, day=datetime.date(2026, 5, 1))
         return len(queries)
 
-    volume(LoopClientFactory(area=org.a1), "2026-05", 1, "1")
+    volume(ClientFactory(area=org.a1), "2026-05", 1, "1")
     few = count()
     for _ in range(10):
-        volume(LoopClientFactory(area=org.a2), "2026-05", 1, "1")
+        volume(ClientFactory(area=org.a2), "2026-05", 1, "1")
     assert count() == few <= 2

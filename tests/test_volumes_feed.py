@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from outbox.models import Message
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from volumes.models import MonthlyVolume
 from volumes.services import MAX_ROWS
 
@@ -26,9 +26,9 @@ def _frozen():
 
 @pytest.fixture
 def clients(org):
-    a = LoopClientFactory(area=org.a1, name="甲公司", waybill_code="WB-A")
-    b = LoopClientFactory(area=org.a2, name="乙公司", waybill_code="WB-B")
-    other = LoopClientFactory(area=org.b1, name="丙公司", waybill_code="WB-C")
+    a = ClientFactory(area=org.a1, name="甲公司", waybill_code="WB-A")
+    b = ClientFactory(area=org.a2, name="乙公司", waybill_code="WB-B")
+    other = ClientFactory(area=org.b1, name="丙公司", waybill_code="WB-C")
     return a, b, other
 
 
@@ -215,7 +215,7 @@ def test_a_body_without_rows_is_a_400(org, api_as):
 
 
 def test_queries_do_not_grow_with_the_rows(org, api_as):
-    many = [LoopClientFactory(area=org.a1, waybill_code=f"Q{i}") for i in range(40)]
+    many = [ClientFactory(area=org.a1, waybill_code=f"Q{i}") for i in range(40)]
     api = api_as(org.admin)
 
     def push(count, month):

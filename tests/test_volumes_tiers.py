@@ -9,7 +9,7 @@ import pytest
 from accounts.models import Notification
 from pipeline.models import Client
 from pipeline.services import steps
-from tests.factories_loop import LoopClientFactory
+from tests.factories_leads import ClientFactory
 from tests.factories_volumes import contract, volume
 from volumes import tasks
 from volumes.selectors import shortfalls
@@ -48,11 +48,11 @@ def test_thresholds_are_settings(settings):
 
 @pytest.fixture
 def station_clients(org):
-    big = LoopClientFactory(area=org.a1, tier="C")
-    middle = LoopClientFactory(area=org.a2, tier="C")
-    small = LoopClientFactory(area=org.a1, tier="A")
-    untouched = LoopClientFactory(area=org.a1, tier="B")  # no volume at all: keeps its hand-set tier
-    elsewhere = LoopClientFactory(area=org.b1, tier="B")
+    big = ClientFactory(area=org.a1, tier="C")
+    middle = ClientFactory(area=org.a2, tier="C")
+    small = ClientFactory(area=org.a1, tier="A")
+    untouched = ClientFactory(area=org.a1, tier="B")  # no volume at all: keeps its hand-set tier
+    elsewhere = ClientFactory(area=org.b1, tier="B")
     volume(big, "2026-05", 100, "9000")
     volume(big, "2026-01", 100, "99999")  # outside the three-month window
     volume(middle, "2026-04", 10, "900")
@@ -107,7 +107,7 @@ def test_the_tier_api_sets_and_clears_the_override(org, station_clients, api_as)
 
 
 def test_the_job_recomputes_tiers_and_warns_the_owner(org, eager_tasks):
-    client = LoopClientFactory(area=org.a1, owner=org.kam, name="短量公司", stage="follow_up")
+    client = ClientFactory(area=org.a1, owner=org.kam, name="短量公司", stage="follow_up")
     contract(client, committed=1000)
     volume(client, "2026-03", 900, "7200")
     volume(client, "2026-04", 950, "7600")
@@ -129,7 +129,7 @@ def test_the_job_recomputes_tiers_and_warns_the_owner(org, eager_tasks):
     ],
 )
 def test_a_warning_needs_two_complete_months_below_the_commitment(org, march, april, warned):
-    client = LoopClientFactory(area=org.a1, owner=org.kam)
+    client = ClientFactory(area=org.a1, owner=org.kam)
     contract(client, committed=1000)
     if march is not None:
         volume(client, "2026-03", march)
@@ -139,7 +139,7 @@ def test_a_warning_needs_two_complete_months_below_the_commitment(org, march, ap
 
 
 def test_no_contract_no_warning(org):
-    client = LoopClientFactory(area=org.a1, owner=org.kam)
+    client = ClientFactory(area=org.a1, owner=org.kam)
     volume(client, "2026-03", 1)
     volume(client, "2026-04", 1)
     assert shortfalls([client.pk], today=TODAY) == {}
@@ -154,7 +154,7 @@ def test_the_nightly_entry_runs_on_a_real_worker(org, celery_worker):
     from config.celery import app
 
     this_month = org.station_a.local_date().strftime("%Y-%m")
-    first, second = LoopClientFactory(area=org.a1, tier="C"), LoopClientFactory(area=org.a2, tier="A")
+    first, second = ClientFactory(area=org.a1, tier="C"), ClientFactory(area=org.a2, tier="A")
     volume(first, this_month, 5, "900")
     volume(second, this_month, 5, "100")
     entry = app.conf.beat_schedule["volumes-nightly"]

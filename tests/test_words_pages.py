@@ -18,8 +18,8 @@ from pipeline.models import Competitor
 from pipeline.models.loop import Stage
 from quota.models import FlagStatus, QuotaFlag
 from tests.english import english_left
-from tests.factories_leads import LeadFactory
-from tests.factories_loop import LoopClientFactory, VisitPlanFactory, walk_to
+from tests.factories_leads import ClientFactory, LeadFactory
+from tests.factories_loop import VisitPlanFactory, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +38,10 @@ def world(org):
     for n in range(3):
         LeadFactory(collected_by=org.courier, company_name=f"浦东第{n}号商贸有限公司")
     LeadFactory(collected_by=org.marketer, company_name="陆家嘴物流园有限公司")
-    loop = LoopClientFactory(area=org.a1, owner=org.kam, name="金桥电子商务有限公司")
+    loop = ClientFactory(area=org.a1, owner=org.kam, name="金桥电子商务有限公司")
     walk_to(loop, Stage.VISIT, by=org.kam)
     VisitPlanFactory(client=loop, assignee=org.kam)
-    LoopClientFactory(area=org.a1, owner=org.kam, name="张江生物科技有限公司", tier="", stage=Stage.SCREEN)
+    ClientFactory(area=org.a1, owner=org.kam, name="张江生物科技有限公司", tier="", stage=Stage.SCREEN)
     QuotaFlag.objects.create(
         person=org.courier,
         station=org.station_a,

@@ -11,56 +11,15 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import scope_q
 
-from .loop import Stage
-
-
-class Source(models.TextChoices):
-    COURIER_ROUTE = "courier_route", _("Courier route")
-    HOTLINE_11183 = "hotline_11183", _("11183 hotline")
-    REFERRAL = "referral", _("Referral by a customer")
-    EXHIBITION = "exhibition", _("Exhibition")
-    WEB = "web", _("Web / news")
-    COMPETITOR = "competitor", _("Competitor")
-    MARKET_SURVEY = "market_survey", _("Market survey")
-    OTHER = "other", _("Other")
-
-
-class CompanyType(models.TextChoices):
-    MATURE = "mature", _("Mature enterprise")
-    STARTUP = "startup", _("Startup")
-    GOVERNMENT = "government", _("Government / public body")
-    PRIVATE = "private", _("Private business")
-    SHOP = "shop", _("Individual shop")
-    ECOMMERCE = "ecommerce", _("E-commerce seller")
-    OTHER = "other", _("Other")
-
-
-class Tier(models.TextChoices):
-    A = "A", "A"
-    B = "B", "B"
-    C = "C", "C"
-
-
-class RelationshipStage(models.TextChoices):
-    INCUBATION = "incubation", _("Incubation")
-    INITIAL = "initial", _("Initial cooperation")
-    STABLE = "stable", _("Stable cooperation")
-    STRATEGIC = "strategic", _("Strategic cooperation")
-
-
-class Difficulty(models.IntegerChoices):
-    VERY_EASY = 1, _("Very easy")
-    EASY = 2, _("Easy")
-    MEDIUM = 3, _("Medium")
-    HARD = 4, _("Hard")
-    VERY_HARD = 5, _("Very hard")
-
-
-class ContactRole(models.TextChoices):
-    DECISION_MAKER = "decision_maker", _("Key decision maker")
-    INSIDER = "insider", _("Insider")
-    PURCHASING = "purchasing", _("Purchasing")
-    OTHER = "other", _("Other")
+from .choices import (  # noqa: F401  (also exported from here, where other code imports them)
+    CompanyType,
+    ContactRole,
+    Difficulty,
+    RelationshipStage,
+    Source,
+    Stage,
+    Tier,
+)
 
 
 class Competitor(models.Model):

@@ -9,18 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.files import random_name
 
-
-class ImportKind(models.TextChoices):
-    LEADS = "leads", _("Leads")
-    CLIENTS = "clients", _("Clients")
-
-
-class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", _("Waiting for the column mapping")
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+from .choices import ImportKind, ImportStatus  # noqa: F401  (also exported from here)
 
 
 class PrivateStorage(LazyObject):

@@ -11,24 +11,16 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import scope_q
 from config.files import random_name
 
-from .clients import Client, CompanyType, ContactRole, Source
-
-
-class LeadStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    RETURNED = "returned", _("Returned for completion")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-
-
-OPEN_STATUSES = (LeadStatus.SUBMITTED, LeadStatus.RETURNED)
-
-
-class RejectReason(models.TextChoices):
-    DUPLICATE = "duplicate", _("Duplicate")
-    FAKE = "fake", _("Fake")
-    OUT_OF_AREA = "out_of_area", _("Out of area")
-    OTHER = "other", _("Other")
+from .choices import (  # noqa: F401  (also exported from here, where other code imports them)
+    OPEN_STATUSES,
+    CompanyType,
+    ContactRole,
+    LeadAction,
+    LeadStatus,
+    RejectReason,
+    Source,
+)
+from .clients import Client
 
 
 class LeadQuerySet(models.QuerySet):
@@ -258,15 +250,6 @@ class LeadCompetitor(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "competitor"], name="lead_competitor_unique")]
-
-
-class LeadAction(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    EDITED = "edited", _("Completed")
-    RETURNED = "returned", _("Returned to the collector")
-    RESUBMITTED = "resubmitted", _("Resubmitted")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
 
 
 class LeadEvent(models.Model):

@@ -15,36 +15,23 @@ from django.utils.translation import gettext_lazy as _
 
 from config.files import random_name
 
-
-class Stage(models.TextChoices):
-    COLLECT = "collect", _("Collect")
-    SCREEN = "screen", _("Screen")
-    SURVEY = "survey", _("Survey")
-    NEEDS = "needs", _("Needs analysis")
-    PROPOSAL = "proposal", _("Proposal")
-    VISIT = "visit", _("Visit and negotiation")
-    TRIAL_SHIPMENT = "trial_shipment", _("Trial shipment")
-    CONTRACT = "contract", _("Contract")
-    FOLLOW_UP = "follow_up", _("Follow-up")
-    ARCHIVE = "archive", _("Archive")
-    DROPPED = "dropped", _("Dropped")
-
-
-LOOP = [s for s in Stage if s != Stage.DROPPED]  # the ten steps, in order
+from .choices import (  # noqa: F401  (also exported from here, where other code imports them)
+    LOOP,
+    DropReason,
+    OpportunityKind,
+    OpportunityStatus,
+    ProposalStatus,
+    RegressionCause,
+    RegressionKind,
+    RelationshipStage,
+    SettlementMode,
+    Stage,
+)
+from .clients import client_scope_q
 
 
-class DropReason(models.TextChoices):
-    LOST_PRICE = "lost_price", _("Lost to a competitor on price")
-    LOST_SERVICE = "lost_service", _("Lost on service")
-    TOO_SMALL = "too_small", _("Too small")
-    UNREACHABLE = "unreachable", _("Unreachable")
-    OTHER = "other", _("Other")
-
-
-# Client choices live in clients.py, which imports this module; callables keep the import lazy.
+# A callable because the migrations name it.
 def _relationship_stage_choices():
-    from .clients import RelationshipStage
-
     return RelationshipStage.choices
 
 
@@ -52,8 +39,6 @@ class ClientRecordQuerySet(models.QuerySet):
     """Records that belong to a client are visible exactly when their client is."""
 
     def visible_to(self, user):
-        from .clients import client_scope_q  # clients.py imports this module for Stage
-
         return self.filter(client_scope_q(user, "client__"))
 
 
@@ -164,13 +149,6 @@ class NeedsAnalysis(ClientRecord):
 
 
 # --- Step 5: proposal -------------------------------------------------------------------------------------
-
-
-class ProposalStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent to the customer")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
 
 
 class Proposal(ClientRecord):
@@ -284,13 +262,6 @@ class TrialShipment(ClientRecord):
 # --- Step 8: contract ----------------------------------------------------------------------------------------
 
 
-class SettlementMode(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly statement")
-    PREPAID = "prepaid", _("Prepaid account")
-    PER_SHIPMENT = "per_shipment", _("Cash per shipment")
-    CENTRAL = "central", _("Central settlement (national account)")
-
-
 def contract_upload_to(instance, filename):
     # A random name; the name it was uploaded under is kept in `attachment_name` for the download.
     return random_name("contracts", filename)
@@ -354,19 +325,6 @@ class Evaluation(ClientRecord):
         return None if not self.committed_volume else self.actual_volume / self.committed_volume
 
 
-class OpportunityKind(models.TextChoices):
-    PRODUCTS = "products", _("More products")
-    BRANCHES = "branches", _("More branches of the customer")
-    ROUTES = "routes", _("More routes")
-    OTHER = "other", _("Other")
-
-
-class OpportunityStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
 class Opportunity(ClientRecord):
     """Secondary development (二次开发): more business from a customer we already serve."""
 
@@ -424,21 +382,6 @@ class RelationshipChange(ClientRecord):
     class Meta(ClientRecord.Meta):
         verbose_name = _("relationship stage change")
         verbose_name_plural = _("relationship stage changes")
-
-
-class RegressionKind(models.TextChoices):
-    REGRESSION = "regression", _("Regression")
-    INTERRUPTION = "interruption", _("Interruption")
-
-
-class RegressionCause(models.TextChoices):
-    COMPETITOR_PRICE = "competitor_price", _("Competitor's price")
-    COMPETITOR_SERVICE = "competitor_service", _("Competitor's service")
-    OUR_SERVICE = "our_service", _("Our service fell short")
-    COMPLAINT_UNHANDLED = "complaint_unhandled", _("Complaint not handled")
-    CUSTOMER_BUSINESS = "customer_business", _("Customer's business changed")
-    POLICY = "policy", _("Policy or force majeure")
-    OTHER = "other", _("Other")
 
 
 # Causes we could have prevented (DOMAIN.md: controllable vs uncontrollable).

@@ -3,8 +3,10 @@
 An upload is read (xlsx with openpyxl; csv in UTF-8, UTF-8 with BOM or GBK), its header row matched to fields
 (Chinese and English headers recognised, the user may change the mapping), previewed, then imported: every row is
 validated with the same rules as the form, bad rows are reported with their row number and reason, and all the
-good rows are written in one transaction with bulk inserts. A row already present (same company and phone for a
-lead; same phone, or same name in the station, for a client) is skipped, so importing a file twice adds nothing.
+good rows are written in one transaction with bulk inserts. Leads are built and matched by the capture's own
+functions (leads.lead_build, matching.py); a lead whose collector already has that phone (the capture's rule) or
+a client already present (same phone, or same name in the station) is skipped, so importing a file twice adds
+nothing.
 Large files run as a Celery task (pipeline/tasks.py) that reports progress on the ImportJob row.
 """
 
@@ -654,46 +656,25 @@ class LeadImporter(_Importer):
         )
 
     def write(self, results: list[RowResult]) -> int:
-        """Skip rows already present (same company and phone), then bulk-insert the rest in one transaction."""
+        """Skip the rows whose collector already has a lead with that phone (the capture's rule: one collector
+        counts one phone once, so importing a file twice adds nothing), then bulk-insert the rest, built as
+        the capture builds a lead, in one transaction."""
         from quota.tallies import record_leads
 
-        keys = {}
-        for r in results:
-            f = r.data["fields"]
-            keys.setdefault(f["phone_normalized"], set()).add(f["normalized_name"])
-        phones = list(keys)
-        present = set()
-        for i in range(0, len(phones), BATCH):
-            present |= set(
-                Lead.objects.filter(phone_normalized__in=phones[i : i + BATCH]).values_list(
-                    "normalized_name", "phone_normalized"
-                )
-            )
-        client_by_phone, client_by_name = self._client_indexes(results)
+        present = lead_services.own_repeats(
+            (r.data["collector"].pk, r.data["fields"]["phone_normalized"]) for r in results
+        )
         now = timezone.now()
-        fresh, seen = [], set()
+        fresh = []
         for r in results:
-            f = r.data["fields"]
-            key = (f["normalized_name"], f["phone_normalized"])
-            if key in present or key in seen:
+            f, collector = r.data["fields"], r.data["collector"]
+            key = (collector.pk, f["phone_normalized"])
+            if key in present:
                 r.duplicate = True
                 continue
-            seen.add(key)
-            collector = r.data["collector"]
-            when = r.data["when"] or now
-            duplicate = client_by_phone.get(f["phone_normalized"]) or client_by_name.get(
-                (f["normalized_name"], collector.station_id)
-            )
-            lead = Lead(
-                **f,
-                collected_by=collector,
-                collected_at=when,
-                collected_on=collector.station.local_date(when),
-                station_id=collector.station_id,
-                area_id=collector.area_id,
-                created_by=self.by,
-                import_job=self.job,
-                duplicate_of_id=duplicate,
+            present.add(key)
+            lead = lead_services.lead_build(
+                by=self.by, collector=collector, when=r.data["when"] or now, fields=f, import_job=self.job
             )
             fresh.append((lead, r.data["competitors"]))
         with transaction.atomic():
@@ -712,33 +693,6 @@ class LeadImporter(_Importer):
             )
             record_leads(leads)
         return len(leads)
-
-    def _client_indexes(self, results):
-        phones = sorted({r.data["fields"]["phone_normalized"] for r in results})
-        names = sorted({r.data["fields"]["normalized_name"] for r in results})
-        by_phone, by_name = {}, {}
-        for i in range(0, len(phones), BATCH):
-            chunk = phones[i : i + BATCH]
-            for p1, p2, client_id in (
-                ClientContact.objects.filter(
-                    Q(phone_normalized__in=chunk) | Q(phone2_normalized__in=chunk),
-                    client__merged_into__isnull=True,
-                )
-                .values_list("phone_normalized", "phone2_normalized", "client_id")
-                .order_by("client_id")
-            ):
-                for p in (p1, p2):
-                    if p:
-                        by_phone.setdefault(p, client_id)
-        for i in range(0, len(names), BATCH):
-            for name, station_id, client_id in (
-                Client.objects.active()
-                .filter(normalized_name__in=names[i : i + BATCH])
-                .values_list("normalized_name", "station_id", "pk")
-                .order_by("pk")
-            ):
-                by_name.setdefault((name, station_id), client_id)
-        return by_phone, by_name
 
 
 class ClientImporter(_Importer):

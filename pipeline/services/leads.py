@@ -143,14 +143,36 @@ def _lead_phones(lead_fields: dict, contacts: list[dict]) -> list[str]:
     return [p for p in phones if p]
 
 
+def _own_leads_with(*, collector_ids, phones):
+    """One collector counts one phone once: their leads with these phones that still count (not rejected)."""
+    return Lead.objects.filter(collected_by_id__in=collector_ids, phone_normalized__in=phones).exclude(
+        status=LeadStatus.REJECTED
+    )
+
+
+def own_repeats(pairs) -> set[tuple[int, str]]:
+    """The (collector id, phone) pairs, among `pairs`, that the collector has already recorded: the rule of
+    _refuse_own_repeat for many rows at once (an import skips them)."""
+    pairs = {(collector_id, phone) for collector_id, phone in pairs if phone}
+    phones = sorted({phone for _collector_id, phone in pairs})
+    collector_ids = sorted({collector_id for collector_id, _phone in pairs})
+    found = set()
+    for i in range(0, len(phones), 500):
+        found |= set(
+            _own_leads_with(collector_ids=collector_ids, phones=phones[i : i + 500]).values_list(
+                "collected_by_id", "phone_normalized"
+            )
+        )
+    return found & pairs
+
+
 def _refuse_own_repeat(*, collector: User, phone: str, lead_pk: int | None = None) -> None:
     """One collector counts one phone once: a second lead of theirs with the same phone is refused (the first one
     is there to complete). Another collector's lead with that phone is kept and flagged in the review queue."""
     if not phone:
         return
     earlier = (
-        Lead.objects.filter(collected_by=collector, phone_normalized=phone)
-        .exclude(status=LeadStatus.REJECTED)
+        _own_leads_with(collector_ids=[collector.pk], phones=[phone])
         .exclude(pk=lead_pk)
         .order_by("collected_at", "pk")
         .only("company_name", "collected_on")
@@ -168,6 +190,27 @@ def _refuse_own_repeat(*, collector: User, phone: str, lead_pk: int | None = Non
                 ]
             }
         )
+
+
+def lead_build(*, by: User, collector: User, when: datetime, fields: dict, contacts=(), **extra) -> Lead:
+    """A lead as every door writes it (not saved): collected by `collector` at `when`, counted on that day in the
+    collector's station, and marked as duplicating the existing client it matches (matching.py). The match is
+    an expression evaluated inside the INSERT, so it costs no query of its own, one row or many."""
+    return Lead(
+        **fields,
+        collected_by=collector,
+        collected_at=when,
+        collected_on=collector.station.local_date(when),
+        station_id=collector.station_id,
+        area_id=collector.area_id,
+        created_by=by,
+        duplicate_of_id=duplicate_client_expression(
+            normalized_name=fields["normalized_name"],
+            phones=_lead_phones(fields, contacts),
+            station_id=collector.station_id,
+        ),
+        **extra,
+    )
 
 
 def lead_submit(
@@ -233,20 +276,13 @@ def lead_submit(
             if locked.replay is not None:
                 return Lead.objects.get(pk=locked.replay), False
             collector.station = locked.station
-            lead = Lead(
-                **fields,
-                collected_by=collector,
-                collected_at=when,
-                collected_on=collector.station.local_date(when),
-                station_id=collector.station_id,
-                area_id=collector.area_id,
-                created_by=by,
-                # The duplicate check runs inside the insert (written back by RETURNING): no query of its own.
-                duplicate_of_id=duplicate_client_expression(
-                    normalized_name=fields["normalized_name"],
-                    phones=_lead_phones(fields, contacts),
-                    station_id=collector.station_id,
-                ),
+            # The duplicate check runs inside the insert (written back by RETURNING): no query of its own.
+            lead = lead_build(
+                by=by,
+                collector=collector,
+                when=when,
+                fields=fields,
+                contacts=contacts,
                 idempotency_key=idempotency_key,
                 captured_at=captured_at,
             )
