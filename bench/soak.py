@@ -143,10 +143,16 @@ class Stack:
         wait_for(lambda: socket.create_connection((HOST, self.redis_port), timeout=1), "redis-server")
         admin_sql(self.args.server, f'CREATE DATABASE "{self.db_name}"')
         self.db_created = True
-        print(f"Database {self.db_name}: migrating and loading the small demo …", flush=True)
+        print(
+            f"Database {self.db_name}: migrating, loading the small demo, collecting static files …",
+            flush=True,
+        )
+        # Production mode keeps static files in whitenoise's manifest storage: a page's {% static %} looks its
+        # file up in STATIC_ROOT's manifest and answers 500 when there is none, so the stack collects first.
         for command in (
             ["migrate", "--noinput", "-v0"],
             ["seed_demo", "--scale", "small", "--allow-production"],
+            ["collectstatic", "--noinput", "-v0"],
         ):
             subprocess.run(
                 [sys.executable, "manage.py", *command],
