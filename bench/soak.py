@@ -3,8 +3,8 @@
     python bench/soak.py [--minutes 10] [--clients 32] [--workers 4] [--server postgres://postgres@127.0.0.1:5432/]
 
 Everything is local and thrown away afterwards: the script creates a database of its own on the given PostgreSQL
-server (migrated, loaded with the small demo, its static files collected as in production), starts its own redis-server, gunicorn and Celery worker on free
-ports of 127.0.0.1, and removes them all at the end. The clients are threads, each acting as one role in a loop:
+server (migrated, loaded with the small demo, its static files collected as production needs), starts its own
+redis-server, gunicorn and Celery worker on free ports of 127.0.0.1, and removes them all at the end. The clients are threads, each acting as one role in a loop:
 couriers and marketers capture leads, marketers review their queue, key-account managers and station masters list
 leads and clients, open client pages and move clients (drop and re-open), station masters and HQ watch the
 dashboards and export the notice. It prints the errors (anything but the expected answer; must be 0), p50/p95 per
