@@ -47,9 +47,9 @@ test: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	$(VENV)/bin/pytest -n $${TEST_WORKERS:-auto} --dist loadgroup
 
-# Schemathesis over every operation of the API against a live server (PostgreSQL): examples, coverage and fuzzing.
+# The schemathesis test of make test with many more examples per operation: the long, thorough run.
 api-fuzz: install
-	RUN_API_FUZZ=1 $(VENV)/bin/pytest tests/test_contract_schemathesis.py -n 0
+	API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-25} $(VENV)/bin/pytest tests/test_contract_schemathesis.py -n $${TEST_WORKERS:-auto}
 
 lint: install
 	$(VENV)/bin/ruff check --fix .

@@ -15,7 +15,7 @@ from config.throttling import throttle
 from . import login_limits, services
 from .models import ApiToken, Area, Notification, Station, User
 from .permissions import RolePermission
-from .roles import ORG_MANAGERS
+from .roles import ORG_MANAGERS, Role
 
 
 class StationSerializer(serializers.ModelSerializer):
@@ -253,7 +253,7 @@ pick_people = picker_view(
     label=person_label,
     order=("display_name", "username", "pk"),
     description="People in your scope whose name or user name contains `q`; `role` narrows them.",
-    filters=("role", "area", "station"),
+    filters={"role": Role, "area": int, "station": int},
 )
 pick_areas = picker_view(
     get_queryset=lambda user: Area.objects.visible_to(user).select_related("station"),
@@ -261,7 +261,7 @@ pick_areas = picker_view(
     label=lambda area: area.long_name,
     order=("station__code", "name", "pk"),
     description="Areas in your scope whose name or station's name contains `q`.",
-    filters=("station",),
+    filters={"station": int},
 )
 pick_stations = picker_view(
     get_queryset=lambda user: Station.objects.visible_to(user),

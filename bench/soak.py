@@ -3,8 +3,8 @@
     python bench/soak.py [--minutes 10] [--clients 32] [--workers 4] [--server postgres://postgres@127.0.0.1:5432/]
 
 Everything is local and thrown away afterwards: the script creates a database of its own on the given PostgreSQL
-server (migrated and loaded with the small demo), starts its own redis-server, gunicorn and Celery worker on free
-ports of 127.0.0.1, and removes them all at the end. The clients are threads, each acting as one role in a loop:
+server (migrated, loaded with the small demo, its static files collected as production needs), starts its own
+redis-server, gunicorn and Celery worker on free ports of 127.0.0.1, and removes them all at the end. The clients are threads, each acting as one role in a loop:
 couriers and marketers capture leads, marketers review their queue, key-account managers and station masters list
 leads and clients, open client pages and move clients (drop and re-open), station masters and HQ watch the
 dashboards and export the notice. It prints the errors (anything but the expected answer; must be 0), p50/p95 per
@@ -143,10 +143,16 @@ class Stack:
         wait_for(lambda: socket.create_connection((HOST, self.redis_port), timeout=1), "redis-server")
         admin_sql(self.args.server, f'CREATE DATABASE "{self.db_name}"')
         self.db_created = True
-        print(f"Database {self.db_name}: migrating and loading the small demo …", flush=True)
+        print(
+            f"Database {self.db_name}: migrating, loading the small demo, collecting static files …",
+            flush=True,
+        )
+        # Production mode keeps static files in whitenoise's manifest storage: a page's {% static %} looks its
+        # file up in STATIC_ROOT's manifest and answers 500 when there is none, so the stack collects first.
         for command in (
             ["migrate", "--noinput", "-v0"],
             ["seed_demo", "--scale", "small", "--allow-production"],
+            ["collectstatic", "--noinput", "-v0"],
         ):
             subprocess.run(
                 [sys.executable, "manage.py", *command],

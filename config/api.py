@@ -276,12 +276,25 @@ def _picker_results():
     return inline_serializer("PickerResults", {"results": item})
 
 
-def picker_view(*, get_queryset, search, label, order, description: str, filters=()):
+def picker_view(*, get_queryset, search, label, order, description: str, filters=None):
     """An endpoint answering a picker (config/widgets.py): `?q=` → the first 20 matches in the caller's scope,
-    `{"results": [{"id": …, "label": …}]}`; `filters` names further exact-match parameters (a repeated `role`)."""
+    `{"results": [{"id": …, "label": …}]}`; `filters` names further exact-match parameters, each repeatable,
+    with its values: `int` for ids, or the choices (`User.Role`) it takes."""
     from drf_spectacular.types import OpenApiTypes
     from drf_spectacular.utils import OpenApiParameter, extend_schema
+    from rest_framework import serializers
     from rest_framework.views import APIView
+
+    filters = filters or {}
+
+    def field(kind):
+        child = serializers.IntegerField() if kind is int else serializers.ChoiceField(kind.choices)
+        return serializers.ListField(child=child)
+
+    def parameter(name, kind):
+        if kind is int:
+            return OpenApiParameter(name, OpenApiTypes.INT, many=True)
+        return OpenApiParameter(name, OpenApiTypes.STR, enum=list(kind.values), many=True)
 
     class PickerView(APIView):
         @extend_schema(
@@ -290,16 +303,26 @@ def picker_view(*, get_queryset, search, label, order, description: str, filters
                 OpenApiParameter(
                     "q", OpenApiTypes.STR, description="Text the choices contain (none: the first)"
                 ),
-                *[OpenApiParameter(name, OpenApiTypes.STR, many=True) for name in filters],
+                *[parameter(name, kind) for name, kind in filters.items()],
             ],
             responses=_picker_results(),
         )
         def get(self, request):
             queryset = get_queryset(request.user)
-            for name in filters:
+            # Each value is checked first: a malformed id is bad input (400), never a database error.
+            errors = {}
+            for name, kind in filters.items():
                 values = [v for v in request.query_params.getlist(name) if v]
-                if values:
-                    queryset = queryset.filter(**{f"{name}__in": values})
+                if not values:
+                    continue
+                try:
+                    values = field(kind).run_validation(values)
+                except serializers.ValidationError as exc:
+                    errors[name] = exc.detail
+                    continue
+                queryset = queryset.filter(**{f"{name}__in": values})
+            if errors:
+                raise exceptions.ValidationError(errors)
             text = (request.query_params.get("q") or "").strip()[:100]
             if text:
                 queryset = search(queryset, text)

@@ -14,6 +14,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
 
 # DRF writes times as "09:30:00"; JSON Schema's `time` format wants an offset too ("09:30:00+08:00").
 TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
@@ -65,6 +66,13 @@ class AutoSchema(SpectacularAutoSchema):
                 response["content"] = {"application/json": {"schema": self._error_schema(schema)}}
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def map_parsers(self):
+        # Nested objects, lists and nulls have no form encoding: an operation on the API's default parsers is
+        # documented as taking JSON only; one naming its own parsers (a file upload) keeps what it names.
+        if list(self.view.parser_classes) == list(api_settings.DEFAULT_PARSER_CLASSES):
+            return ["application/json"]
+        return super().map_parsers()
 
     def _error_codes(self, operation) -> list[str]:
         parameters = operation.get("parameters", [])

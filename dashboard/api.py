@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -57,6 +58,9 @@ SCOPE_PARAMETERS = [
 ]
 
 
+_money = serializers.DecimalField(max_digits=16, decimal_places=2).to_representation
+
+
 def _scope_ids(request) -> dict:
     """`station` and `area` as given; one that is not a number is bad input (400), not a missing object."""
     ids = {}
@@ -98,6 +102,11 @@ class ProvinceDashboardView(APIView):
         period = parse_period(request.query_params, today=timezone.localdate())
         data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
         targets = sections.targets(request.user, day=period.day, today=timezone.localdate())
+        # Money is a string in the API, as the schema says (DRF's encoder would write a Decimal as a float).
+        data = {
+            **data,
+            "stations": [{**row, "revenue": _money(row["revenue"])} for row in data["stations"]],
+        }
         return Response({**data, "targets": TargetsSummarySerializer(targets).data})
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -20,7 +21,9 @@ from rest_framework.views import APIView
 from accounts.permissions import RolePermission
 from accounts.roles import COMPLAINT_ROLES, INDICATOR_ADMINS, INDICATOR_WRITERS, SURVEY_MANAGERS
 from config.api import Conflict, JSONParser, Pagination
+from config.filtering import names_no_record
 from pipeline.models import Client
+from pipeline.models.clients import RelationshipStage, Tier
 
 from . import selectors
 from . import serializers as s
@@ -290,8 +293,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 _SEGMENT_PARAMETERS = [
-    OpenApiParameter("tier", OpenApiTypes.STR, many=True, description="A, B, C"),
-    OpenApiParameter("relationship_stage", OpenApiTypes.STR, many=True),
+    OpenApiParameter("tier", OpenApiTypes.STR, many=True, enum=list(Tier.values)),
+    OpenApiParameter("relationship_stage", OpenApiTypes.STR, many=True, enum=list(RelationshipStage.values)),
     OpenApiParameter("industry", OpenApiTypes.STR),
     OpenApiParameter("station", OpenApiTypes.INT),
     OpenApiParameter("area", OpenApiTypes.INT),
@@ -306,6 +309,8 @@ def _segment(request, queryset):
     """The segment filter sees the caller, so its station, area and questionnaire choices are scoped."""
     filterset = ResponseFilter(request.query_params, queryset=queryset, user=request.user)
     if not filterset.is_valid():
+        if names_no_record(filterset):
+            raise NotFound()
         raise ValidationError(filterset.errors)
     return filterset.qs
 

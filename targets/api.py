@@ -76,13 +76,15 @@ class TargetQuery(serializers.Serializer):
     station = serializers.IntegerField(required=False, min_value=1)
 
 
+# Ids start at 1; the query refuses 0 (min_value=1), so the schema says so.
+ID = {"type": "integer", "minimum": 1}
 TARGET_FILTERS = [
     OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
     OpenApiParameter("metric", OpenApiTypes.STR, enum=list(Metric.values)),
     OpenApiParameter("level", OpenApiTypes.STR, enum=list(Level.values)),
-    OpenApiParameter("person", OpenApiTypes.INT),
-    OpenApiParameter("area", OpenApiTypes.INT),
-    OpenApiParameter("station", OpenApiTypes.INT),
+    OpenApiParameter("person", ID),
+    OpenApiParameter("area", ID),
+    OpenApiParameter("station", ID),
 ]
 
 
@@ -166,8 +168,8 @@ class ScorecardView(APIView):
             OpenApiParameter(
                 "level", OpenApiTypes.STR, enum=list(Level.values), description="Default: person."
             ),
-            OpenApiParameter("station", OpenApiTypes.INT),
-            OpenApiParameter("area", OpenApiTypes.INT),
+            OpenApiParameter("station", ID),
+            OpenApiParameter("area", ID),
         ],
         responses=ScorecardSerializer,
     )

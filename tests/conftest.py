@@ -77,8 +77,6 @@ _reasons: dict[str, str | None] = {}
 
 
 def pytest_runtest_setup(item):
-    if item.get_closest_marker("fuzz") and os.environ.get("RUN_API_FUZZ") != "1":
-        pytest.skip("the API fuzzing run takes a quarter of an hour; RUN_API_FUZZ=1 (make api-fuzz) runs it")
     for marker in ("postgres", "redis", "browser"):
         if item.get_closest_marker(marker) is None:
             continue

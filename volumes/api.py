@@ -100,7 +100,7 @@ class VolumeQuery(serializers.Serializer):
     list=extend_schema(
         description="Stored monthly volumes of the clients you see, newest month first.",
         parameters=[
-            OpenApiParameter("client", OpenApiTypes.INT),
+            OpenApiParameter("client", {"type": "integer", "minimum": 1}),
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
             OpenApiParameter("source", OpenApiTypes.STR),
         ],

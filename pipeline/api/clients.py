@@ -19,6 +19,7 @@ from config.web import XLSX, xlsx_response
 from ..models import Client, ClientCompetitorVolume, ClientContact, Competitor, ScreeningSettings
 from ..models.clients import CompanyType, ContactRole, Difficulty, Source
 from ..models.imports import ImportKind
+from ..models.loop import Stage
 from ..selectors import clients as client_selectors
 from ..selectors.search import search_clients
 from ..services import clients as client_services
@@ -449,5 +450,5 @@ pick_clients = picker_view(
     label=str,
     order=("name", "pk"),
     description="Active clients in your scope whose name or address contains `q`, or a contact's phone its digits.",
-    filters=("owner", "area", "station", "stage"),
+    filters={"owner": int, "area": int, "station": int, "stage": Stage},
 )

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,6 +24,7 @@ from rest_framework.settings import ISO_8601, api_settings
 from accounts.models import User
 from accounts.roles import HISTORY_IMPORTERS
 from config.api import JSONParser
+from config.filtering import FilterBackend
 from config.throttling import throttle
 from config.web import XLSX, xlsx_response
 
@@ -414,7 +414,7 @@ DuplicatesResponse = inline_serializer(
 )
 
 
-class LeadFilterBackend(DjangoFilterBackend):
+class LeadFilterBackend(FilterBackend):
     """Builds the filter form only when the request names a filter: the unfiltered first page, the one opened
     most, skips validating a dozen empty fields (a no-op on the queryset)."""
 
