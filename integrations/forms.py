@@ -20,7 +20,7 @@ EVENT_LABELS = {
 
 
 class KeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Which system uses the key."))
+    name = forms.CharField(label=_("Key name"), max_length=100, help_text=_("Which system uses the key."))
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -45,4 +45,4 @@ class WebhookForm(forms.Form):
         choices=[(e, EVENT_LABELS[e]) for e in EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
     )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=_("Enabled"), required=False, initial=True)

@@ -97,7 +97,7 @@ class Webhook(models.Model):
     events = models.JSONField(_("events"), default=list)
     # Signs the deliveries (HMAC-SHA256); shown once when generated, never in a list.
     secret = models.CharField(max_length=200)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(_("enabled"), default=True)
     # The first failure of the current run of failures; a day of them disables the subscription.
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
@@ -122,7 +122,7 @@ class Delivery(models.Model):
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey("outbox.Event", on_delete=models.CASCADE, related_name="+")
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    status_code = models.PositiveIntegerField(_("answer"), null=True, blank=True)
+    status_code = models.PositiveIntegerField(_("status code"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
