@@ -152,7 +152,7 @@ def key_find(raw: str) -> IntegrationKey | None:
 
 def key_used(*, key: IntegrationKey, now: datetime.datetime) -> None:
     """Record a use, at most once a minute per key (the cache says whether this minute's is written)."""
-    if cache.add(f"integration-key-used:{key.pk}", 1, timeout=int(LAST_USED_EVERY.total_seconds())):
+    if cache.add(f"integration-key-used:{key.prefix}", 1, timeout=int(LAST_USED_EVERY.total_seconds())):
         IntegrationKey.objects.filter(pk=key.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY)
         ).update(last_used_at=now)
