@@ -56,7 +56,8 @@ def test_a_webhook_is_created_edited_pinged_and_redelivered(org, client, setting
     settings.WEBHOOK_ALLOW_PRIVATE = True
     client.force_login(org.admin)
     created = client.post(
-        "/integrations/webhooks/new/", {"url": "http://127.0.0.1:9/hook", "events": ["lead.created"], "active": "on"}
+        "/integrations/webhooks/new/",
+        {"url": "http://127.0.0.1:9/hook", "events": ["lead.created"], "active": "on"},
     )
     assert created.status_code == 200
     webhook = Webhook.objects.get()

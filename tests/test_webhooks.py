@@ -16,7 +16,6 @@ from django.utils import timezone
 from accounts.models import Notification
 from integrations import services
 from integrations.models import Delivery, Webhook
-from outbox.events import event_record
 from outbox.models import Event
 from pipeline.services.leads import lead_submit
 from tests.factories_leads import lead_data, phone_for
@@ -66,7 +65,9 @@ def receiver(settings):
 def verify(secret: str, request: dict) -> dict:
     """What a receiver does (docs/integrations.md): recompute the signature over "<t>.<raw body>"."""
     parts = dict(item.split("=", 1) for item in request["headers"]["X-Lantou-Signature"].split(","))
-    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + request["body"], hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{parts['t']}.".encode() + request["body"], hashlib.sha256
+    ).hexdigest()
     assert hmac.compare_digest(expected, parts["v1"])
     return json.loads(request["body"])
 
@@ -281,7 +282,9 @@ def test_a_station_subscription_never_receives_another_stations_events(org, rece
 # --- Ping and redelivery, through the API ------------------------------------------------------------------------
 
 
-def test_the_api_subscribes_pings_lists_and_redelivers(org, api_as, receiver, django_capture_on_commit_callbacks):
+def test_the_api_subscribes_pings_lists_and_redelivers(
+    org, api_as, receiver, django_capture_on_commit_callbacks
+):
     api = api_as(org.admin)
     created = api.post("/api/v1/webhooks/", {"url": receiver.url, "events": ["lead.created"]}, format="json")
     assert created.status_code == 201, created.json()
@@ -305,7 +308,10 @@ def test_the_api_subscribes_pings_lists_and_redelivers(org, api_as, receiver, dj
     assert again.status_code == 202
     _deliver_all()
     assert len(receiver.requests) == 2
-    assert receiver.requests[0]["headers"]["X-Lantou-Delivery"] == receiver.requests[1]["headers"]["X-Lantou-Delivery"]
+    assert (
+        receiver.requests[0]["headers"]["X-Lantou-Delivery"]
+        == receiver.requests[1]["headers"]["X-Lantou-Delivery"]
+    )
     assert Delivery.objects.get().attempts == 2
 
 
@@ -357,3 +363,53 @@ def test_a_real_worker_delivers_after_the_commit(org, celery_worker, receiver):
     assert len(receiver.requests) == 1
     payload = verify("s" * 32, receiver.requests[0])
     assert payload["type"] == "lead.created"
+
+
+def test_the_jobs_facts_record_their_events(org):
+    """Flags raised by the nightly evaluation, a contract signed on the way through the loop, an overdue complaint
+    escalated by the hourly job, a survey answered through its link (a pilot's answers are not a customer's)."""
+    from pipeline.models.loop import Stage
+    from quota.evaluation import evaluate_station_through
+    from quota.models import QuotaFlag
+    from satisfaction.services import surveys
+    from satisfaction.services.complaints import complaint_create, escalate_overdue_complaints
+    from tests.factories_loop import LoopClientFactory, walk_to
+    from tests.factories_quota import day, quota_settings
+    from tests.factories_satisfaction import SatContactFactory, approved, at, campaign_with_links, scores
+
+    quota_settings(org.station_a, starts_on=day("2026-03-02"))
+    evaluate_station_through(station=org.station_a, through=day("2026-03-04"))
+    raised = Event.objects.filter(type="flag.raised")
+    assert sorted(e.data["flag"] for e in raised) == sorted(QuotaFlag.objects.values_list("pk", flat=True))
+    assert raised.count() >= 1 and {e.station_id for e in raised} == {org.station_a.pk}
+
+    client = walk_to(LoopClientFactory(area=org.b1, owner=org.kam_b), Stage.FOLLOW_UP, by=org.kam_b)
+    signed = Event.objects.get(type="contract.signed")
+    assert signed.data["client"] == client.pk and signed.station_id == org.station_b.pk
+
+    now = timezone.now()
+    complaint = complaint_create(
+        by=org.kam_b,
+        client=client,
+        channel="phone",
+        category="damage",
+        severity="high",
+        description="破损",
+        now=now,
+    )
+    assert escalate_overdue_complaints(now=now + datetime.timedelta(hours=25)) == 1
+    escalated = Event.objects.get(type="complaint.escalated")
+    assert escalated.data["complaint"] == complaint.pk and escalated.data["escalation_level"] == 1
+
+    SatContactFactory(client=client, name="张经理")
+    questionnaire = approved(
+        by=org.kam_b, approver=org.station_master_b, pilot_clients=[client], now=at(now.date())
+    )
+    assert not Event.objects.filter(type="survey.responded").exists()  # the pilot's answer
+    campaign = campaign_with_links(questionnaire, org.kam_b, [client], now=now, links=1)
+    response = surveys.response_submit(
+        invitation=campaign.invitations.get(), answers=scores(questionnaire, 2), now=now
+    )
+    answered = Event.objects.get(type="survey.responded")
+    assert (answered.data["response"], answered.data["client"]) == (response.pk, client.pk)
+    assert answered.data["average"] == 2.0 and answered.station_id == org.station_b.pk
