@@ -169,13 +169,17 @@ def _private(address: str) -> bool:
 def url_check(url: str) -> None:
     """An http(s) address; unless WEBHOOK_ALLOW_PRIVATE, one whose host resolves to public addresses only (a
     webhook must not reach into the network Lantou runs in)."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError({"url": [_("Give an http:// or https:// address.")]})
     if settings.WEBHOOK_ALLOW_PRIVATE:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise ValidationError({"url": [_("This host name does not resolve.")]}) from None
     if any(_private(info[4][0]) for info in infos):
