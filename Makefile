@@ -58,7 +58,7 @@ lint: install
 # Extract UI strings into the Chinese catalogues and compile them (needs GNU gettext; compiled files are
 # committed so a fresh clone needs no gettext). Each app keeps its own catalogue in <app>/locale/; the
 # top-level locale/ holds the shell (templates/, config/, accounts/).
-APPS_WITH_CATALOGUES := pipeline visits quota satisfaction agenda targets dashboard outbox health audit volumes
+APPS_WITH_CATALOGUES := pipeline visits quota satisfaction agenda targets dashboard outbox health audit volumes integrations
 messages: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests \
 	  $(foreach app,$(APPS_WITH_CATALOGUES),--ignore=$(app))

@@ -233,6 +233,9 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     # The quota rule counts working days from this date on (shared/API.md: date_joined is a date).
     date_joined = models.DateField(_("date joined"), default=local_today)
+    # The account of an integration key (integrations.IntegrationKey.user): acts through the API only, never logs
+    # in, and is nobody's colleague (left out of the people lists).
+    is_integration = models.BooleanField(_("integration key"), default=False, editable=False)
 
     # When the row last changed: lists pull changes by it (`?updated_since=`, config/api.py).
     updated_at = models.DateTimeField(auto_now=True, db_index=True, db_default=Now())

@@ -7,6 +7,7 @@ from .roles import (
     COMPLAINT_ROLES,
     DASHBOARD_ROLES,
     EVERYONE,
+    INTEGRATION_MANAGERS,
     LEAD_COLLECTORS,
     LOOP_ROLES,
     ORG_MANAGERS,
@@ -39,6 +40,8 @@ MENU = [
     ("satisfaction:questionnaire_list", _("Surveys"), SURVEY_MANAGERS),
     ("accounts:people", _("People"), ORG_MANAGERS),
     ("accounts:areas", _("Areas"), ORG_MANAGERS),
+    ("integrations:keys", _("Integration keys"), INTEGRATION_MANAGERS),
+    ("integrations:webhooks", _("Webhooks"), INTEGRATION_MANAGERS),
 ]
 
 

@@ -120,3 +120,8 @@ PERSON_HISTORY_READERS = frozenset({R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
 VOLUME_WRITERS = frozenset({R.STATION_MASTER, R.EXECUTIVE, R.ADMIN})
 # Read volumes and revenue: everybody who sees the client, except couriers.
 VOLUME_READERS = EVERYONE - {R.COURIER}
+
+# --- Integrations ------------------------------------------------------------------------------------------------
+# Create and revoke integration keys, subscribe webhooks: headquarters (a key with `webhooks:manage` manages its own
+# subscriptions through the API).
+INTEGRATION_MANAGERS = HQ_ROLES

@@ -40,6 +40,7 @@ def notifications(request):
 def people(request):
     qs = (
         User.objects.visible_to(request.user)
+        .filter(is_integration=False)
         .select_related("station", "area")
         .order_by("station__code", "area__name", "role", "username")
     )

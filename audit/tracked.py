@@ -178,6 +178,9 @@ TRACKED: list[Tracked] = [
         exclude=("digest",),
     ),
     Tracked("targets.Target", "target", _people("station", "area", "person")),
+    # Integrations: who made, changed and revoked a key or a subscription (never the secrets; not each use).
+    Tracked("integrations.IntegrationKey", "integration_key", _hq, exclude=("digest", "last_used_at")),
+    Tracked("integrations.Webhook", "webhook", _hq, exclude=("secret", "failing_since")),
 ]
 
 BY_MODEL = {t.model: t for t in TRACKED}

@@ -56,6 +56,12 @@ app.conf.beat_schedule = {
         "task": "outbox.tasks.relay",
         "schedule": crontab(),
     },
+    # Every minute: webhooks. Events whose fan-out the broker missed, and deliveries due for a retry (1 minute
+    # doubling to an hour, for a day): retries wait in the database, so nothing depends on the broker remembering.
+    "integrations-webhooks": {
+        "task": "integrations.tasks.webhooks_tick",
+        "schedule": crontab(),
+    },
     # Nightly (03:30 China time): audit rows older than AUDIT_RETENTION_DAYS (default two years) are pruned.
     "audit-prune-trail": {
         "task": "audit.tasks.prune_trail_tick",

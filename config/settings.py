@@ -3,6 +3,7 @@
 SECRET_KEY required, HTTPS hardening on); `make run` sets DEBUG=1 and a key of its own, and the test suite its own
 settings (tests/settings.py). The other defaults serve a laptop with Python alone."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "outbox",
     "health",
     "accounts",
+    "integrations",
     "pipeline",
     "visits",
     "quota",
@@ -324,6 +326,17 @@ TIER_B_PERCENT = env_int("TIER_B_PERCENT", 95)
 if not (1 <= TIER_MONTHS <= 24 and 0 < TIER_A_PERCENT <= TIER_B_PERCENT <= 100):
     raise ImproperlyConfigured("TIER_MONTHS must be 1-24 and 0 < TIER_A_PERCENT <= TIER_B_PERCENT <= 100.")
 
+# --- Integrations (docs/integrations.md) ----------------------------------------------------------------------
+# Requests per integration key: "<n>/<second|minute|hour|day>"; beyond it 429 with Retry-After.
+INTEGRATION_KEY_RATE = env_str("INTEGRATION_KEY_RATE", "600/minute")
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", INTEGRATION_KEY_RATE):
+    raise ImproperlyConfigured(f"INTEGRATION_KEY_RATE={INTEGRATION_KEY_RATE!r} is not like 600/minute.")
+# Webhooks go to public addresses only, unless this allows private and loopback ones (a receiver on the same
+# network; the test suite's own receiver).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds a receiver has to answer a delivery; longer counts as a failure and is retried.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+
 # --- Visits ---------------------------------------------------------------------------------------------------
 # Days between return visits (定期回访) by tier: A monthly, B quarterly, C half-yearly; no tier counts as C.
 RETURN_VISIT_CADENCE_DAYS = {
@@ -369,6 +382,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header is what turns "no credentials" into 401 rather than 403.
         "accounts.tokens.ApiTokenAuthentication",
+        # `Authorization: Api-Key <key>`: integration keys, with their scopes, station and rate (integrations/).
+        "integrations.authentication.IntegrationKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -30,6 +30,7 @@ api_v1 = [
     path("", include("targets.api_urls")),
     path("", include("dashboard.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("integrations.api_urls")),
 ]
 
 urlpatterns = [
@@ -60,6 +61,7 @@ urlpatterns = [
     path("", include("targets.urls")),
     path("", include("dashboard.urls")),
     path("", include("audit.urls")),
+    path("", include("integrations.urls")),
     path("", include("health.urls")),
 ]
 handler400 = "config.errors.bad_request"

@@ -11,6 +11,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,3 +41,28 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.task}{tuple(self.args)}"
+
+
+class Event(models.Model):
+    """A business fact integrations subscribe to (`lead.created`, `flag.raised`, …), written in the transaction of
+    the change it reports (outbox/events.py). The row is its own outbox entry: `fanned_out_at` stays empty until
+    the subscriptions' deliveries exist, so a broker outage delays webhooks and loses none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(_("type"), max_length=40, db_index=True)
+    data = models.JSONField(_("data"), default=dict)
+    # The station of the object the event is about (None: the whole network); subscriptions see only their scope.
+    station_id = models.BigIntegerField(_("station"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    fanned_out_at = models.DateTimeField(_("fanned out"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(fanned_out_at__isnull=True), name="event_pending")
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"

@@ -38,6 +38,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Notification, Role, Station, User
 from accounts.roles import QUOTA_ROLES
+from outbox.events import event_record, events_record
 from pipeline.models import Lead
 
 from .calendar import calendar_entry, settings_for
@@ -292,6 +293,13 @@ def _flag(day, now) -> tuple[int, int]:
             {**event_columns, "kind": Value(FlagEventKind.RAISED)},
             candidates.filter(raised_on=day, created_at=now),
         )
+        events_record(
+            type="flag.raised",
+            rows=[
+                (flag_event_data(flag), flag.station_id)
+                for flag in candidates.filter(raised_on=day, created_at=now).order_by("pk")
+            ],
+        )
     if extended:
         _insert_select(
             FlagEvent,
@@ -299,6 +307,20 @@ def _flag(day, now) -> tuple[int, int]:
             candidates.filter(last_missed_on=day, updated_at=now, raised_on__lt=day),
         )
     return raised, extended
+
+
+def flag_event_data(flag: QuotaFlag) -> dict:
+    """What a webhook says about a miss flag."""
+    return {
+        "flag": flag.pk,
+        "person": flag.person_id,
+        "station": flag.station_id,
+        "area": flag.area_id,
+        "first_missed_on": flag.first_missed_on.isoformat(),
+        "last_missed_on": flag.last_missed_on.isoformat(),
+        "days_missed": flag.days_missed,
+        "status": flag.status,
+    }
 
 
 def flag_link_prefix() -> str:
@@ -602,7 +624,7 @@ def _raise_split_off(person, flag, run, later, now, note) -> QuotaFlag:
     """The part of a long run after the re-judged day still has three missed days: it becomes a flag of its own,
     told to the same people."""
     days_missed, first, last = run
-    new, _created = QuotaFlag.objects.get_or_create(
+    new, created = QuotaFlag.objects.get_or_create(
         person=person,
         first_missed_on=first,
         defaults={
@@ -629,4 +651,6 @@ def _raise_split_off(person, flag, run, later, now, note) -> QuotaFlag:
         ],
         ignore_conflicts=True,
     )
+    if created:
+        event_record(type="flag.raised", data=flag_event_data(new), station_id=new.station_id)
     return new

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Notification, Role, Station, User
 from accounts.roles import ASSESSORS, CALENDAR_KEEPERS, FLAG_INVESTIGATORS, LEAVE_KEEPERS, QUOTA_ROLES
 from accounts.services import notify
+from outbox.events import event_record
 
 from .calendar import calendar_entry, settings_for
-from .evaluation import _insert_select, counting_leads, last_evaluated_day, on_duty_people
+from .evaluation import _insert_select, counting_leads, flag_event_data, last_evaluated_day, on_duty_people
 from .models import (
     CLOSED_FLAG_STATUSES,
     CalendarDay,
@@ -46,7 +47,9 @@ def _clean_note(note: str | None) -> str:
     return note
 
 
-def _step(*, flag: QuotaFlag, by: User, roles, expected, to: str, kind: str, note: str, **changes):
+def _step(
+    *, flag: QuotaFlag, by: User, roles, expected, to: str, kind: str, note: str, event: str = "", **changes
+):
     expected = (expected,) if isinstance(expected, str) else tuple(expected)
     if by.role not in roles:
         raise PermissionDenied(_("Your role may not take this step."))
@@ -67,7 +70,9 @@ def _step(*, flag: QuotaFlag, by: User, roles, expected, to: str, kind: str, not
                 }
             )
         FlagEvent.objects.create(flag=flag, kind=kind, by=by, note=note, at=now, **changes)
-    flag.refresh_from_db()
+        flag.refresh_from_db()
+        if event:
+            event_record(type=event, data={**flag_event_data(flag), "by": by.pk}, station_id=flag.station_id)
     return flag
 
 
@@ -141,6 +146,7 @@ def flag_resolve(*, flag: QuotaFlag, by: User, note: str) -> QuotaFlag:
         to=FlagStatus.RESOLVED,
         kind=FlagEventKind.RESOLVED,
         note=note,
+        event="flag.resolved",
     )
 
 

@@ -119,7 +119,7 @@ class VolumeViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
     serializer_class = MonthlyVolumeSerializer
     permission_classes = [VolumePermission]
     # Integration keys: which scope each kind of request needs.
-    key_scopes = {"write": "volumes:write", "read": "clients:read"}
+    key_scopes = {"write": "volumes:write", "read": "volumes:read"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -241,6 +241,8 @@ class ClientViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     filterset_class = client_selectors.ClientFilter
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    # Integration keys read clients; changing them is people's work (integrations/).
+    key_scopes = {"read": "clients:read"}
 
     def get_queryset(self):
         qs = Client.objects.visible_to(self.request.user).select_related("area", "owner")

@@ -436,6 +436,8 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     filter_backends = [LeadFilterBackend]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Integration keys: reading, and submitting with photos; the review is people's work (integrations/).
+    key_scopes = {"read": "leads:read", "create": "leads:write", "photos": "leads:write"}
 
     def get_queryset(self):
         if self.action == "list":

@@ -166,6 +166,7 @@ class HistoryView(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = HistorySerializer
     queryset = StageChange.objects.none()
+    key_scopes = {"read": "clients:read"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.roles import HISTORY_IMPORTERS, LEAD_COLLECTORS, REVIEWERS
 from accounts.services import notify
+from outbox.events import event_record
 from quota.tallies import record_leads, record_uncounted
 
 from ..models import (
@@ -59,6 +60,20 @@ ACCEPT_REQUIRED = (
 
 
 # --- Submitting ----------------------------------------------------------------------------------------------
+
+
+def lead_event_data(lead: Lead) -> dict:
+    """What a webhook says about a lead: ids and state, never the contact's details."""
+    return {
+        "lead": lead.pk,
+        "status": lead.status,
+        "source": lead.source,
+        "collected_by": lead.collected_by_id,
+        "collected_on": lead.collected_on.isoformat(),
+        "station": lead.station_id,
+        "area": lead.area_id,
+        "duplicate_of": lead.duplicate_of_id,
+    }
 
 
 def _require_collector(by: User) -> None:
@@ -295,6 +310,7 @@ def lead_submit(
                 LeadEvent.objects.create(lead=lead, action=LeadAction.SUBMITTED, by=by, at=timezone.now())
             ]
             record_leads([lead])
+            event_record(type="lead.created", data=lead_event_data(lead), station_id=lead.station_id)
     except IntegrityError:
         # Two requests with one key raced; the other one's lead is the answer.
         existing = Lead.objects.filter(created_by=by, idempotency_key=idempotency_key).first()
@@ -681,6 +697,11 @@ def lead_accept(*, lead: Lead, by: User, new_client: bool = False, at: datetime 
         update_fields=["status", "client", "status_reason", "reviewed_by", "reviewed_at", "updated_at"]
     )
     LeadEvent.objects.create(lead=locked, action=LeadAction.ACCEPTED, by=by, at=now)
+    event_record(
+        type="lead.accepted",
+        data={**lead_event_data(locked), "client": client.pk, "new_client": created},
+        station_id=locked.station_id,
+    )
     screening.refresh(client)
     if created:
         # An accepted lead has passed its review: the client starts the loop in screening (step 2).

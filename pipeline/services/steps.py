@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import HQ_ROLES, OWNER_MANAGERS, OWNER_ROLES
 from config.files import document_upload
+from outbox.events import event_record
 
 from ..models import (
     Client,
@@ -343,6 +344,20 @@ def contract_create(
         contract.attachment_name = os.path.basename(getattr(attachment, "name", "") or "")[:255]
     _clean(contract)
     contract.save()
+    event_record(
+        type="contract.signed",
+        data={
+            "contract": contract.pk,
+            "client": client.pk,
+            "number": contract.number,
+            "signed_on": contract.signed_on.isoformat(),
+            "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
+            "ends_on": contract.ends_on.isoformat() if contract.ends_on else None,
+            "committed_monthly_volume": contract.committed_monthly_volume,
+            "station": client.station_id,
+        },
+        station_id=client.station_id,
+    )
     return contract
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import LOOP_ROLES
+from outbox.events import event_record
 
 from ..models import Client, ClientContact, StageChange
 from ..models.clients import ContactRole
@@ -250,6 +251,20 @@ def move(
             days_in_previous=days,
         )
         Client.objects.filter(pk=locked.pk).update(stage=to, stage_entered_at=at, updated_at=now)
+        event_record(
+            type="client.stage_changed",
+            data={
+                "client": locked.pk,
+                "from": change.from_stage,
+                "to": to,
+                "by": by.pk if by is not None else None,
+                "at": timezone.localtime(at).isoformat(),
+                "reason": reason,
+                "station": locked.station_id,
+                "area": locked.area_id,
+            },
+            station_id=locked.station_id,
+        )
     client.stage = to
     client.stage_entered_at = at
     client.updated_at = now

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.roles import COMPLAINT_ROLES
 from accounts.services import notify
+from outbox.events import event_record
 from pipeline.models import Client
 
 from ..models import (
@@ -124,9 +125,25 @@ def complaint_create(
     ComplaintEvent.objects.create(
         complaint=complaint, kind=EventKind.CREATED, to_status=S.OPEN, by=by, at=now
     )
+    event_record(type="complaint.opened", data=complaint_event_data(complaint), station_id=client.station_id)
     if complaint.owner_id != by.pk:
         _notify_new_complaint(complaint)
     return complaint
+
+
+def complaint_event_data(complaint: Complaint) -> dict:
+    """What a webhook says about a complaint: its kind and deadline, not the customer's words."""
+    return {
+        "complaint": complaint.pk,
+        "client": complaint.client_id,
+        "status": complaint.status,
+        "channel": complaint.channel,
+        "category": complaint.category,
+        "severity": complaint.severity,
+        "owner": complaint.owner_id,
+        "due_at": timezone.localtime(complaint.due_at).isoformat(),
+        "escalation_level": complaint.escalation_level,
+    }
 
 
 def _notify_new_complaint(complaint: Complaint) -> None:
@@ -300,6 +317,12 @@ def _escalate(complaint: Complaint, *, level: int, now: datetime) -> bool:
             dedupe_key=f"complaint:{complaint.pk}:escalation:{level}",
             email=True,
         )
+    complaint.escalation_level = level
+    event_record(
+        type="complaint.escalated",
+        data={**complaint_event_data(complaint), "escalated_at": timezone.localtime(now).isoformat()},
+        station_id=client.station_id,
+    )
     names = [str(person) for person in recipients]
     ComplaintEvent.objects.create(
         complaint=complaint,

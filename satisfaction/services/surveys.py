@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, Station, User
 from accounts.roles import HQ_ROLES, SURVEY_APPROVERS, SURVEY_MANAGERS
 from accounts.services import notify
+from outbox.events import event_record
 from pipeline.models import Client, ClientContact
 
 from ..models import (
@@ -712,6 +713,19 @@ def response_submit(
             low = {dim: score for dim, score in dimension_scores(built).items() if score <= LOW_SCORE}
             if low and not response.is_pilot:
                 _follow_up_low_scores(response=response, low=low, now=now)
+            if not response.is_pilot:
+                event_record(
+                    type="survey.responded",
+                    data={
+                        "response": response.pk,
+                        "client": response.client_id,
+                        "campaign": response.campaign_id,
+                        "average": float(response.average) if response.average is not None else None,
+                        "low_dimensions": sorted(low),
+                        "submitted_at": timezone.localtime(now).isoformat(),
+                    },
+                    station_id=invitation.client.station_id,
+                )
     except IntegrityError:
         # The unique constraint on the invitation: someone (a double tap, a second tab) got there first.
         raise SurveyLinkError("answered")

@@ -1,0 +1,65 @@
+"""Business events for integrations (webhooks): recorded in the transaction of the change that causes them.
+
+The services of the apps above call `event_record` from the one function each fact goes through; a change that
+rolls back takes its event with it, and no change commits without its event. Delivering is the integrations app's
+work (it sits above this one): once the transaction commits the fan-out task is published by name, and its beat job
+picks up any event still waiting (the broker was down), so the row itself is the outbox entry.
+"""
+
+import logging
+
+from celery import current_app
+from django.db import transaction
+
+from .models import Event
+from .services import PUBLISH_RETRY
+
+logger = logging.getLogger(__name__)
+
+# The names of the contract (shared/API.md); `ping` is the test delivery a subscriber asks for.
+EVENT_TYPES = (
+    "lead.created",
+    "lead.accepted",
+    "client.stage_changed",
+    "contract.signed",
+    "flag.raised",
+    "flag.resolved",
+    "complaint.opened",
+    "complaint.escalated",
+    "survey.responded",
+)
+PING = "ping"
+
+# The integrations app's task, named rather than imported: this app sits below every other one.
+FAN_OUT_TASK = "integrations.tasks.event_fan_out"
+
+
+def _publish(event_id: str) -> None:
+    task = current_app.tasks.get(FAN_OUT_TASK)
+    try:
+        if task is not None:  # apply_async keeps the task's routing and CELERY_TASK_ALWAYS_EAGER
+            task.apply_async([event_id], retry_policy=PUBLISH_RETRY)
+        else:
+            current_app.send_task(FAN_OUT_TASK, [event_id], retry_policy=PUBLISH_RETRY)
+    except Exception as exc:  # the broker's errors differ by transport; the beat job sends it later
+        logger.warning("Event %s waits for the broker: %s", event_id, exc)
+
+
+def event_record(*, type: str, data: dict, station_id: int | None = None) -> Event:
+    """Record that `type` happened, with `data` (ids and the few fields an integrator needs, JSON only), about an
+    object of `station_id`. Must run inside the transaction of the change."""
+    if type not in EVENT_TYPES and type != PING:
+        raise ValueError(f"Unknown event type {type!r}")
+    event = Event.objects.create(type=type, data=data, station_id=station_id)
+    transaction.on_commit(lambda: _publish(str(event.pk)))
+    return event
+
+
+def events_record(*, type: str, rows: list[tuple[dict, int | None]]) -> list[Event]:
+    """Several events of one type at once (a job raising many flags): one INSERT."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"Unknown event type {type!r}")
+    events = Event.objects.bulk_create([Event(type=type, data=data, station_id=sid) for data, sid in rows])
+    for event in events:
+        transaction.on_commit(lambda pk=str(event.pk): _publish(pk))
+    return events
