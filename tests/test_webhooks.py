@@ -373,9 +373,10 @@ def test_the_jobs_facts_record_their_events(org):
     from quota.models import QuotaFlag
     from satisfaction.services import surveys
     from satisfaction.services.complaints import complaint_create, escalate_overdue_complaints
-    from tests.factories_loop import LoopClientFactory, walk_to
+    from tests.factories_leads import ClientContactFactory, ClientFactory
+    from tests.factories_loop import walk_to
     from tests.factories_quota import day, quota_settings
-    from tests.factories_satisfaction import SatContactFactory, approved, at, campaign_with_links, scores
+    from tests.factories_satisfaction import approved, at, campaign_with_links, scores
 
     quota_settings(org.station_a, starts_on=day("2026-03-02"))
     evaluate_station_through(station=org.station_a, through=day("2026-03-04"))
@@ -383,7 +384,7 @@ def test_the_jobs_facts_record_their_events(org):
     assert sorted(e.data["flag"] for e in raised) == sorted(QuotaFlag.objects.values_list("pk", flat=True))
     assert raised.count() >= 1 and {e.station_id for e in raised} == {org.station_a.pk}
 
-    client = walk_to(LoopClientFactory(area=org.b1, owner=org.kam_b), Stage.FOLLOW_UP, by=org.kam_b)
+    client = walk_to(ClientFactory(area=org.b1, owner=org.kam_b), Stage.FOLLOW_UP, by=org.kam_b)
     signed = Event.objects.get(type="contract.signed")
     assert signed.data["client"] == client.pk and signed.station_id == org.station_b.pk
 
@@ -401,7 +402,7 @@ def test_the_jobs_facts_record_their_events(org):
     escalated = Event.objects.get(type="complaint.escalated")
     assert escalated.data["complaint"] == complaint.pk and escalated.data["escalation_level"] == 1
 
-    SatContactFactory(client=client, name="张经理")
+    ClientContactFactory(client=client, name="张经理", surveyed=True)
     questionnaire = approved(
         by=org.kam_b, approver=org.station_master_b, pilot_clients=[client], now=at(now.date())
     )
