@@ -11,7 +11,11 @@ from tests.factories_leads import ClientFactory
 pytestmark = pytest.mark.django_db
 
 # Lists whose path names an object: the object is made by the test.
-WITH_ID = {"/api/v1/clients/{id}/history/", "/api/v1/survey-campaigns/{id}/invitations/"}
+WITH_ID = {
+    "/api/v1/clients/{id}/history/",
+    "/api/v1/survey-campaigns/{id}/invitations/",
+    "/api/v1/webhooks/{id}/deliveries/",
+}
 # Lists computed on each request, with no rows that change: documented in docs/integrations.md.
 COMPUTED = {"/api/v1/client-health/"}
 
