@@ -240,6 +240,10 @@ def celery_worker(transactional_db):
     from config.celery import app
 
     app.conf.task_always_eager = False
+    # Start from an empty queue: work that earlier tests published after their commits (and no worker consumed)
+    # would otherwise stand before this test's own.
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(app.conf.task_default_queue)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
 
