@@ -37,7 +37,9 @@ class ManagesWebhooks(BasePermission):
 
 
 class IntegrationKeySerializer(serializers.ModelSerializer):
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False, min_length=1
+    )
     station = serializers.PrimaryKeyRelatedField(
         queryset=Station.objects.all(), allow_null=True, required=False, help_text="Null: the whole network."
     )
@@ -108,7 +110,7 @@ class IntegrationKeyViewSet(
 
 class WebhookSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=[(e, e) for e in EVENT_TYPES]), allow_empty=False
+        child=serializers.ChoiceField(choices=[(e, e) for e in EVENT_TYPES]), allow_empty=False, min_length=1
     )
     secret = serializers.CharField(
         write_only=True,

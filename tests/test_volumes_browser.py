@@ -32,7 +32,7 @@ def test_the_client_page_shows_the_months_and_the_shortfall(org, browser_page, p
     assert "发货量" in card.inner_text() and "WB-9" in card.inner_text()
     assert "连续 2 个月低于承诺量" in page.locator("#volume-shortfall").inner_text()
     assert card.locator("tbody tr").count() == 2
-    assert "7600.50" in card.inner_text()
+    assert "¥7,600.50" in card.inner_text()
     if phone:
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
