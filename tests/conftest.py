@@ -166,9 +166,24 @@ class Org:
         }
 
 
+def _competitors_seeded():
+    """The competitors a migration seeds: a transactional test's flush empties every table, so the tests after it
+    on the same worker would find none."""
+    import importlib
+
+    from pipeline.models import Competitor
+
+    if not Competitor.objects.exists():
+        seed = importlib.import_module("pipeline.migrations.0003_competitors_and_trigram_index")
+        for name, short_name, strengths in seed.CARRIERS:
+            Competitor.objects.create(name=name, short_name=short_name, strengths=strengths)
+
+
 @pytest.fixture
 def org(db):
     from tests.factories import AreaFactory, StationFactory, UserFactory
+
+    _competitors_seeded()
 
     station_a = StationFactory(name="站A", code="A01")
     station_b = StationFactory(name="站B", code="B01")
