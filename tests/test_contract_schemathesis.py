@@ -5,7 +5,7 @@ sockets), in the test's thread and transaction, as an administrator (who may cal
 databases. Its examples, coverage and fuzzing phases run over every operation the schema has (in four shards,
 so that parallel test workers share them), with a fixed seed and one example each (`make api-fuzz`: 25), and
 fail on a server error, an answer whose body, headers or content type the schema does not describe, a status
-code the operation does not list, and a valid request refused (`positive_data_acceptance`).
+code the operation does not list, and (in `make api-fuzz`) a valid request refused (`positive_data_acceptance`).
 
 A refusal of a valid request is accepted where it depends on data, not on the request's shape:
 - an id in the body that names no record (a 400 whose every message says so; in the path or the query such an
@@ -78,7 +78,13 @@ NOT_YET_DECLARED = [
     ("POST", "/api/v1/users/"),
     ("POST", "/api/v1/questionnaires/"),
     ("POST", "/api/v1/competitors/"),
+    # a reason needed when returning or rejecting
+    ("POST", "/api/v1/leads/bulk-review/"),
 ]
+# Refused valid requests fail the thorough run (`make api-fuzz`) only: in `make test`'s one example an operation,
+# which requests are generated still varies with the records present, so a rule the schema does not state yet
+# surfaces in one run and not the next; until the list above is empty, that would make the suite flaky.
+ENFORCE_ACCEPTANCE = MAX_EXAMPLES > 1
 
 
 class Admin:
@@ -205,7 +211,7 @@ def test_every_operation_answers_as_its_schema_says(api_schema, admin, shard):
     def call_and_validate(case):
         try:
             label = (case.operation.method.upper(), case.operation.path)
-            refused_by_data = label in REFUSALS_BY_DATA or label in NOT_YET_DECLARED
+            refused_by_data = label in REFUSALS_BY_DATA or label in NOT_YET_DECLARED or not ENFORCE_ACCEPTANCE
             case.call_and_validate(
                 headers=admin.headers,
                 excluded_checks=[positive_data_acceptance],
