@@ -5,7 +5,6 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.response import Response
 
 _built: dict = {}
 
@@ -17,14 +16,9 @@ def _forget(**_kwargs):
 
 class SchemaView(SpectacularAPIView):
     def _get_schema_response(self, request):
-        version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (translation.get_language(), version)
-        if key not in _built:
-            generator = self.generator_class(
-                urlconf=self.urlconf, api_version=version, patterns=self.patterns
-            )
-            _built[key] = generator.get_schema(request=request, public=self.serve_public)
-        return Response(
-            data=_built[key],
-            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
-        )
+        key = (translation.get_language(), self.api_version or request.version)
+        response = _built.get(key)
+        if response is None:
+            response = _built[key] = super()._get_schema_response(request)
+        # A fresh answer around the same data: a rendered response cannot be sent twice.
+        return type(response)(data=response.data, headers=dict(response.headers))
