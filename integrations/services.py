@@ -30,7 +30,7 @@ from accounts.models import Station, User
 from accounts.roles import HQ_ROLES, INTEGRATION_MANAGERS, Role
 from accounts.services import notify
 from outbox import services as outbox
-from outbox.events import EVENT_TYPES, PING
+from outbox.events import EVENT_TYPES, PING, subscriptions_changed
 from outbox.models import Event
 
 from .models import Delivery, IntegrationKey, Scope, Webhook
@@ -249,6 +249,7 @@ def webhook_update(
     if active and not webhook.active:
         fields.update(failing_since=None, disabled_at=None)
     Webhook.objects.filter(pk=webhook.pk).update(active=active, updated_at=timezone.now(), **fields)
+    subscriptions_changed()
     webhook.refresh_from_db()
     return webhook
 
@@ -256,6 +257,14 @@ def webhook_update(
 def webhook_delete(*, by: User, webhook: Webhook) -> None:
     _require_webhook_manager(by)
     webhook.delete()
+
+
+def subscribed_types() -> set[str]:
+    """The event types some active subscription receives (events of other types are not recorded)."""
+    types = set()
+    for events in Webhook.objects.filter(active=True).values_list("events", flat=True):
+        types.update(events)
+    return types
 
 
 def _subscribed(webhook: Webhook, event: Event) -> bool:
@@ -436,6 +445,7 @@ def webhook_disable(*, webhook: Webhook, now: datetime.datetime) -> bool:
             active=False, disabled_at=now, updated_at=now
         ):
             return False
+        subscriptions_changed()
         Delivery.objects.filter(webhook=webhook, next_attempt_at__isnull=False).update(next_attempt_at=None)
         owner = webhook.owner
         recipient = owner.integration_key.created_by if owner.is_integration else owner

@@ -9,6 +9,7 @@ picks up any event still waiting (the broker was down), so the row itself is the
 import logging
 
 from celery import current_app
+from django.core.cache import cache
 from django.db import transaction
 
 from .models import Event
@@ -34,6 +35,38 @@ PING = "ping"
 FAN_OUT_TASK = "integrations.tasks.event_fan_out"
 
 
+# Which types anyone subscribes to. The integrations app, above this one, says how to find out (`subscribers_source`,
+# set when it loads) and when it changed (`subscriptions_changed`); until then every event is recorded. A type
+# nobody subscribes to is not recorded at all: no row, no publish on the hot paths (a lead's capture).
+SUBSCRIBED_KEY = "outbox:subscribed-types"
+# Without a shared cache (no REDIS_URL) each process learns of another's change within this many seconds.
+SUBSCRIBED_SECONDS = 10
+subscribers_source = None
+
+
+def subscribed_types() -> frozenset[str] | None:
+    """The event types with an active subscription, or None when nobody has said (record everything)."""
+    if subscribers_source is None:
+        return None
+    types = cache.get(SUBSCRIBED_KEY)
+    if types is None:
+        types = frozenset(subscribers_source())
+        cache.set(SUBSCRIBED_KEY, types, SUBSCRIBED_SECONDS)
+    return types
+
+
+def subscriptions_changed() -> None:
+    """Forget the subscribed types now, for this transaction's own events, and again once the change commits (in
+    between, another process may have cached the set as it was before)."""
+    cache.delete(SUBSCRIBED_KEY)
+    transaction.on_commit(lambda: cache.delete(SUBSCRIBED_KEY))
+
+
+def _wanted(type: str) -> bool:
+    types = subscribed_types()
+    return types is None or type in types
+
+
 def _publish(event_id: str) -> None:
     task = current_app.tasks.get(FAN_OUT_TASK)
     try:
@@ -45,11 +78,13 @@ def _publish(event_id: str) -> None:
         logger.warning("Event %s waits for the broker: %s", event_id, exc)
 
 
-def event_record(*, type: str, data: dict, station_id: int | None = None) -> Event:
+def event_record(*, type: str, data: dict, station_id: int | None = None) -> Event | None:
     """Record that `type` happened, with `data` (ids and the few fields an integrator needs, JSON only), about an
-    object of `station_id`. Must run inside the transaction of the change."""
+    object of `station_id`, unless nobody subscribes to `type`. Must run inside the transaction of the change."""
     if type not in EVENT_TYPES and type != PING:
         raise ValueError(f"Unknown event type {type!r}")
+    if not _wanted(type):
+        return None
     event = Event.objects.create(type=type, data=data, station_id=station_id)
     transaction.on_commit(lambda: _publish(str(event.pk)))
     return event
@@ -59,6 +94,8 @@ def events_record(*, type: str, rows: list[tuple[dict, int | None]]) -> list[Eve
     """Several events of one type at once (a job raising many flags): one INSERT."""
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}")
+    if not _wanted(type):
+        return []
     events = Event.objects.bulk_create([Event(type=type, data=data, station_id=sid) for data, sid in rows])
     for event in events:
         transaction.on_commit(lambda pk=str(event.pk): _publish(pk))

@@ -117,6 +117,14 @@ def _own_dashboard_cache(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_subscribed_types(monkeypatch):
+    """Each test learns afresh which events anyone subscribes to (a cached set would cross between tests)."""
+    import uuid
+
+    monkeypatch.setattr("outbox.events.SUBSCRIBED_KEY", f"subscribed-types-{uuid.uuid4().hex}")
+
+
+@pytest.fixture(autouse=True)
 def _own_throttle_counts(monkeypatch):
     """Each test its own request counts: throttles count in the shared cache (Redis when configured)."""
     import uuid

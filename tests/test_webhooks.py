@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from integrations import services
 from integrations.models import Delivery, Webhook
+from outbox.events import EVENT_TYPES
 from outbox.models import Event
 from pipeline.services.leads import lead_submit
 from tests.factories_leads import lead_data, phone_for
@@ -77,6 +78,13 @@ def _subscribe(owner, url, events=("lead.created",), secret="s" * 32) -> Webhook
     return webhook
 
 
+def _listen_to_everything(org) -> Webhook:
+    """A subscription to every event type: events nobody subscribes to are not recorded."""
+    return Webhook.objects.create(
+        owner=org.admin, url="https://example.com/hook", events=list(EVENT_TYPES), secret="s" * 32
+    )
+
+
 def _submit(org, n=1, collector=None):
     lead, _created = lead_submit(by=collector or org.courier, data=lead_data(contact_phone=phone_for(n)))
     return lead
@@ -94,6 +102,7 @@ def _deliver_all(now=None):
 
 
 def test_an_event_is_recorded_with_its_change_and_rolled_back_with_it(org):
+    _listen_to_everything(org)
     lead = _submit(org)
     event = Event.objects.get(type="lead.created")
     assert event.data["lead"] == lead.pk and event.station_id == org.station_a.pk
@@ -105,12 +114,34 @@ def test_an_event_is_recorded_with_its_change_and_rolled_back_with_it(org):
     assert Event.objects.filter(type="lead.created").count() == 1
 
 
+def test_an_event_nobody_subscribes_to_is_not_recorded(org, receiver):
+    # Given no subscription, a capture records nothing for webhooks (no row, nothing published)
+    _submit(org)
+    assert not Event.objects.exists()
+    # When someone subscribes to another type, still nothing; to this type, the next capture's event is recorded
+    webhook = _subscribe(org.admin, receiver.url, events=("flag.raised",))
+    _submit(org, n=2)
+    assert not Event.objects.exists()
+    services.webhook_update(
+        by=org.admin, webhook=webhook, url=webhook.url, events=["lead.created"], active=True
+    )
+    _submit(org, n=3)
+    assert Event.objects.filter(type="lead.created").count() == 1
+    # And a disabled subscription hears nothing more
+    services.webhook_update(
+        by=org.admin, webhook=webhook, url=webhook.url, events=["lead.created"], active=False
+    )
+    _submit(org, n=4)
+    assert Event.objects.filter(type="lead.created").count() == 1
+
+
 def test_each_fact_records_its_event(org):
     from pipeline.services.leads import lead_accept
     from quota.models import QuotaFlag
     from quota.services import flag_resolve
     from satisfaction.services.complaints import complaint_create
 
+    _listen_to_everything(org)
     lead = _submit(org)
     client = lead_accept(lead=lead, by=org.marketer)
     complaint_create(
@@ -378,6 +409,7 @@ def test_the_jobs_facts_record_their_events(org):
     from tests.factories_quota import day, quota_settings
     from tests.factories_satisfaction import approved, at, campaign_with_links, scores
 
+    _listen_to_everything(org)
     quota_settings(org.station_a, starts_on=day("2026-03-02"))
     evaluate_station_through(station=org.station_a, through=day("2026-03-04"))
     raised = Event.objects.filter(type="flag.raised")
