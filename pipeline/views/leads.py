@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import role_required
 from accounts.roles import LEAD_COLLECTORS, REVIEWERS
 from config.files import stored_file_response
-from config.paging import read_bounded
 from config.throttling import rate_limited
 from config.web import put_errors, xlsx_response
 
@@ -30,7 +29,7 @@ from ..services import importing, matching, validation
 from ..services import leads as services
 from .common import next_url, page_of, querystring
 
-QUEUE_PAGE = 200  # a day's review at most; the count above says when there are more
+QUEUE_PAGE = 25  # cards with their forms; the count above says how many wait, the pager shows the rest
 
 
 def _lead(request, pk) -> Lead:
@@ -189,9 +188,9 @@ def lead_photo_add(request, pk):
 @role_required(*REVIEWERS)
 def review_queue(request):
     """The area's submitted leads, oldest first, with what is missing highlighted."""
-    page = read_bounded(
+    page = page_of(
+        request,
         lead_selectors.review_queue(request.user).prefetch_related("photos", "competitors__competitor"),
-        number=1,
         size=QUEUE_PAGE,
     )
     leads, total = page.object_list, page.count
@@ -220,7 +219,7 @@ def review_queue(request):
     return render(
         request,
         "pipeline/review_queue.html",
-        {"rows": rows, "total": total, "reject_choices": RejectReason.choices},
+        {"rows": rows, "total": total, "page": page, "reject_choices": RejectReason.choices},
     )
 
 
