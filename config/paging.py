@@ -103,11 +103,11 @@ def read_bounded(
         raise Http404("No such page.")
     has_next = len(rows) > size
     rows = rows[:size]
-    if offset + size >= limit:  # deep in a long list: no number unless this page ends it
-        count = None if has_next else offset + len(rows)
+    if not has_next:  # this page ends the list: its rows say how many there are
+        count = offset + len(rows)
+    elif offset + size >= limit:  # deep in a long list: no number
+        count = None
     else:
-        # Counted (up to limit + 1) even when this page ends the list, so that a page costs as many queries
-        # with 10 rows as with 10 million.
         if seen is None:
             seen = counted(
                 queryset if isinstance(queryset, list | tuple) else queryset.order_by()[: limit + 1]

@@ -318,7 +318,17 @@ class QuotaFlag(models.Model):
                 name="quota_flag_run_shape",
             ),
         ]
-        indexes = [models.Index(fields=["station", "status"]), models.Index(fields=["area", "status"])]
+        indexes = [
+            models.Index(fields=["station", "status"]),
+            models.Index(fields=["area", "status"]),
+            # The open flags per station (the network dashboard counts them for every station): a few thousand
+            # of a year's tens of thousands.
+            models.Index(
+                fields=["station"],
+                condition=~Q(status__in=("resolved", "withdrawn")),
+                name="quota_flag_open_station",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.person_id} {self.first_missed_on}–{self.last_missed_on}"

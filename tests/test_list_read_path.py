@@ -60,6 +60,7 @@ def test_a_list_page_reads_as_many_queries_and_options_whatever_the_data(
 ):
     # Given a user and a little data, more than a page of 3
     monkeypatch.setattr(paging, "PAGE_SIZE", 3)
+    monkeypatch.setattr("pipeline.views.leads.QUEUE_PAGE", 3)
     user = org.by_role()[role]
     client.force_login(user)
     params = {"q": "公司"} if url_name == "pipeline:search" else {}
