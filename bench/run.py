@@ -50,6 +50,7 @@ LIST_PAGES = {
     "lead page search (courier)",
     "area picker (HQ)",
     "client picker (HQ)",
+    "lead detail page (HQ)",
 }
 # Target p95 <= 100 ms for the capture and the pages people open every day (issue: fast where people wait).
 DAILY_PREFIXES = ("capture", "daily")
@@ -377,6 +378,7 @@ def main() -> None:
     name = quote(
         Lead.objects.filter(station=station).order_by("pk").values_list("company_name", flat=True)[0]
     )
+    lead_id = Lead.objects.filter(station=station).order_by("pk").values_list("pk", flat=True)[0]
     client_name = quote(
         Client.objects.filter(station=station).order_by("pk").values_list("name", flat=True)[0]
     )
@@ -438,6 +440,7 @@ def main() -> None:
         ("lead page search (courier)", f"/leads/?q={name}", courier),
         ("area picker (HQ)", f"/api/v1/pick/areas/?q={quote('P05')}", executive),
         ("client picker (HQ)", f"/api/v1/pick/clients/?q={client_name}", executive),
+        ("lead detail page (HQ)", f"/leads/{lead_id}/", executive),
         *daily,
     ]
     if args.only:
