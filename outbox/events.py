@@ -7,6 +7,7 @@ picks up any event still waiting (the broker was down), so the row itself is the
 """
 
 import logging
+from collections.abc import Iterable
 
 from celery import current_app
 from django.core.cache import cache
@@ -90,8 +91,9 @@ def event_record(*, type: str, data: dict, station_id: int | None = None) -> Eve
     return event
 
 
-def events_record(*, type: str, rows: list[tuple[dict, int | None]]) -> list[Event]:
-    """Several events of one type at once (a job raising many flags): one INSERT."""
+def events_record(*, type: str, rows: Iterable[tuple[dict, int | None]]) -> list[Event]:
+    """Several events of one type at once (a job raising many flags): one INSERT. `rows` is read only when
+    somebody subscribes to `type` (a generator spares reading what nobody will be sent)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}")
     if not _wanted(type):

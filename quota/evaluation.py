@@ -295,10 +295,10 @@ def _flag(day, now) -> tuple[int, int]:
         )
         events_record(
             type="flag.raised",
-            rows=[
+            rows=(  # read only if somebody subscribes to flag.raised
                 (flag_event_data(flag), flag.station_id)
                 for flag in candidates.filter(raised_on=day, created_at=now).order_by("pk")
-            ],
+            ),
         )
     if extended:
         _insert_select(
