@@ -16,7 +16,14 @@ from tests.factories_leads import ClientFactory, LeadFactory
 
 ROWS = [
     ["No.", "name", "when", "day", "money", "note"],
-    [1, "甲 & <乙> \"丙\"", datetime.datetime(2026, 7, 31, 9, 5, 7, 123456), datetime.date(2026, 7, 31), 1234.5, ""],
+    [
+        1,
+        '甲 & <乙> "丙"',
+        datetime.datetime(2026, 7, 31, 9, 5, 7, 123456),
+        datetime.date(2026, 7, 31),
+        1234.5,
+        "",
+    ],
     [2, "  padded ", None, None, None, "=SUM(1+1)"],
     [3, "line\nbreak", datetime.datetime(1900, 1, 1), datetime.date(1900, 3, 1), 0.1 + 0.2, "+86 138"],
     [4, "-2+3", None, None, 10**12, "@x"],
@@ -28,7 +35,8 @@ ROWS = [
 def _cells(content: bytes) -> list:
     sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
     return [sheet.title] + [
-        [(c.value, c.data_type, c.number_format, bool(c.quotePrefix)) for c in row] for row in sheet.iter_rows()
+        [(c.value, c.data_type, c.number_format, bool(c.quotePrefix)) for c in row]
+        for row in sheet.iter_rows()
     ]
 
 
