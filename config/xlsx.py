@@ -9,14 +9,19 @@ Out: every string a user typed is written as a text cell, so "=HYPERLINK(...)" o
 becomes a formula (formula injection), in every workbook the product writes (`append_row`).
 """
 
+import datetime
 import io
+import math
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # Bounds of an uploaded workbook, checked before it is read.
@@ -120,3 +125,167 @@ def append_row(sheet, values) -> None:
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             _text(cell)
+
+
+# --- A table written straight to SpreadsheetML ------------------------------------------------------------
+#
+# openpyxl spends tens of microseconds on every cell it writes (a cell object, type inference, an element tree
+# serialised element by element): a thousand-row export took half a second that way. `write_table` writes a
+# one-sheet workbook of plain rows itself, each row one string, with the cells openpyxl's write-only mode writes
+# for the same values (read back identically: inline text cells, numbers, dates as serials with a date format).
+
+_STYLES = ("general", "datetime", "date", "text")  # fixed cell formats; a column format comes after them
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_PACKAGE = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/></Relationships>'
+    ),
+}
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<bookViews><workbookView activeTab="0"/></bookViews>'
+    '<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+    '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/><sheetData>'
+)
+_SHEET_END = "</sheetData></worksheet>"
+
+
+def _styles(formats: list[str]) -> str:
+    codes = ["yyyy-mm-dd h:mm:ss", "yyyy-mm-dd", *formats]
+    num_fmts = "".join(
+        f'<numFmt numFmtId="{164 + i}" formatCode="{escape_attribute(code)}"/>'
+        for i, code in enumerate(codes)
+    )
+    xf = '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0"{}/>'
+    xfs = [
+        xf.format(0, ""),
+        xf.format(164, ' applyNumberFormat="1"'),
+        xf.format(165, ' applyNumberFormat="1"'),
+        xf.format(0, ' quotePrefix="1"'),
+        *(xf.format(166 + i, ' applyNumberFormat="1"') for i in range(len(formats))),
+    ]
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<numFmts count="{len(codes)}">{num_fmts}</numFmts>'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    )
+
+
+def escape_attribute(value: str) -> str:
+    return value.translate(_XML_ESCAPES).replace('"', "&quot;")
+
+
+def _column_letters(count: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(i) for i in range(1, count + 1)]
+
+
+def _cell(ref: str, value, style: int) -> str:
+    """One cell as openpyxl's write-only mode writes `value` (strings always as text)."""
+    kind = type(value)
+    if kind is str:
+        value = value[:32767]
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        if not value:
+            return f'<c r="{ref}" t="inlineStr"/>'
+        s = ' s="3"' if value.startswith(FORMULA_STARTS) else ""
+        stripped = value.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != value else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{value.translate(_XML_ESCAPES)}</t></is></c>'
+    if value is None:
+        return f'<c r="{ref}" t="n"/>'
+    if kind is datetime.datetime or kind is datetime.date:
+        if kind is datetime.datetime and value.tzinfo is not None:
+            raise TypeError("Excel does not support timezones in datetimes.")
+        style = style or (1 if kind is datetime.datetime else 2)
+        value = to_excel(value)
+    elif kind is bool:
+        return f'<c r="{ref}"{f' s="{style}"' if style else ""} t="b"><v>{int(value)}</v></c>'
+    elif kind not in (int, float):
+        raise ValueError(f"Cannot convert {value!r} to Excel")
+    if value != value or value in (math.inf, -math.inf):
+        return f'<c r="{ref}"{f' s="{style}"' if style else ""} t="n"/>'
+    return f'<c r="{ref}"{f' s="{style}"' if style else ""} t="n"><v>{"%.16g" % value}</v></c>'
+
+
+def write_table(title: str, rows: Iterable[Sequence], *, formats: dict[int, str] | None = None) -> bytes:
+    """A one-sheet workbook named `title` of `rows` (str, int, float, date, datetime without zone, or None), read
+    back as openpyxl would have written them: every string a text cell (quoted when it starts like a formula),
+    datetimes and dates with a date format. `formats` gives some columns (by index) a number format for their
+    numbers. Rows stream into the compressed sheet a thousand at a time."""
+    formats = formats or {}
+    format_codes = list(dict.fromkeys(formats.values()))
+    column_style = {i: 4 + format_codes.index(code) for i, code in formats.items()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _PACKAGE.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/workbook.xml", _WORKBOOK.format(title=escape_attribute(title)))
+        archive.writestr("xl/styles.xml", _styles(format_codes))
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(_SHEET_START.encode())
+            letters: list[str] = []
+            chunk: list[str] = []
+            for number, row in enumerate(rows, start=1):
+                if len(letters) < len(row):
+                    letters = _column_letters(len(row))
+                n = str(number)
+                chunk.append(
+                    f'<row r="{n}">'
+                    + "".join(
+                        [
+                            _cell(letters[i] + n, value, column_style.get(i, 0) if value is not None else 0)
+                            for i, value in enumerate(row)
+                        ]
+                    )
+                    + "</row>"
+                )
+                if len(chunk) == 1000:
+                    sheet.write("".join(chunk).encode())
+                    chunk = []
+            sheet.write(("".join(chunk) + _SHEET_END).encode())
+    return out.getvalue()

@@ -1,5 +1,6 @@
 """The pipeline's entries on a client's timeline: its leads, its moves through the loop, and every step record.
-One query per kind of record, whatever the client's history."""
+One query per kind of record, whatever the client's history; the kinds the client page also lists in sections
+are read once for both (selectors/timeline.section_records)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -7,21 +8,16 @@ from django.utils.translation import gettext as _
 from config.hooks import timeline_sources
 
 from .models import (
-    Contract,
-    Evaluation,
     Lead,
     NeedsAnalysis,
-    Opportunity,
     OwnerTransfer,
-    Proposal,
     Regression,
     RelationshipChange,
     StageChange,
     Survey,
-    TrialShipment,
 )
 from .models.loop import Stage
-from .selectors.timeline import TimelineEntry
+from .selectors.timeline import TimelineEntry, section_records
 
 
 def _who(user) -> str:
@@ -55,6 +51,7 @@ def _moves(client):
 
 
 def _records(client):
+    records = section_records(client)
     for survey in Survey.objects.filter(client=client).select_related("by"):
         yield TimelineEntry(
             at=survey.created_at,
@@ -74,7 +71,7 @@ def _records(client):
             detail=", ".join(points),
             by=_who(needs.by),
         )
-    for proposal in Proposal.objects.filter(client=client).select_related("by"):
+    for proposal in records["proposals"]:
         yield TimelineEntry(
             at=proposal.created_at,
             kind="proposal",
@@ -84,7 +81,7 @@ def _records(client):
             url=reverse("pipeline:proposal_detail", args=[proposal.pk]),
             by=_who(proposal.by),
         )
-    for shipment in TrialShipment.objects.filter(client=client).select_related("by"):
+    for shipment in records["trial_shipments"]:
         if shipment.has_results:
             detail = _("%(on_time)s of %(count)s on time, %(damaged)s damaged") % {
                 "on_time": shipment.on_time_count,
@@ -100,7 +97,7 @@ def _records(client):
             detail=detail,
             by=_who(shipment.by),
         )
-    for contract in Contract.objects.filter(client=client).select_related("by"):
+    for contract in records["contracts"]:
         yield TimelineEntry(
             at=contract.created_at,
             kind="contract",
@@ -113,7 +110,7 @@ def _records(client):
             },
             by=_who(contract.by),
         )
-    for evaluation in Evaluation.objects.filter(client=client).select_related("by"):
+    for evaluation in records["evaluations"]:
         yield TimelineEntry(
             at=evaluation.created_at,
             kind="evaluation",
@@ -122,7 +119,7 @@ def _records(client):
             % {"actual": evaluation.actual_volume, "committed": evaluation.committed_volume},
             by=_who(evaluation.by),
         )
-    for opportunity in Opportunity.objects.filter(client=client).select_related("by"):
+    for opportunity in records["opportunities"]:
         yield TimelineEntry(
             at=opportunity.created_at,
             kind="opportunity",

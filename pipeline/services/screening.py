@@ -116,7 +116,25 @@ def average_price_for(station_id: int | None) -> Decimal:
     )
     for price in row:
         return price
+    return _default_price()
+
+
+def _default_price() -> Decimal:
     return Decimal(str(getattr(settings, "AVERAGE_PARCEL_PRICE", DEFAULT_AVERAGE_PARCEL_PRICE)))
+
+
+def average_prices_for(station_ids) -> dict[int | None, Decimal]:
+    """`average_price_for` of several stations in one query (a list spanning stations, as headquarters see it)."""
+    station_ids = set(station_ids)
+    prices = dict.fromkeys(station_ids, _default_price())
+    known = [pk for pk in station_ids if pk is not None]
+    if known:
+        prices.update(
+            ScreeningSettings.objects.filter(station_id__in=known).values_list(
+                "station_id", "average_parcel_price"
+            )
+        )
+    return prices
 
 
 def potential_monthly(client: Client) -> int:

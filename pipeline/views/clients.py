@@ -80,10 +80,9 @@ def screening_list(request):
     )
     page = page_of(request, qs)
     rows = []
-    prices = {}
+    # One query for the parcel prices of every station on the page (headquarters see a hundred stations).
+    prices = screening.average_prices_for(client.station_id for client in page.object_list)
     for client in page.object_list:
-        if client.station_id not in prices:
-            prices[client.station_id] = screening.average_price_for(client.station_id)
         rows.append(
             {
                 "client": client,

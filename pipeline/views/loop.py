@@ -24,7 +24,7 @@ from ..forms import loop as forms
 from ..models import Client, Contract, Proposal, StageChange, TrialShipment
 from ..models.loop import LOOP, DropReason, Stage
 from ..selectors.funnel import funnel
-from ..selectors.timeline import timeline_for
+from ..selectors.timeline import section_records, timeline_for
 from ..services import steps, transitions
 from ..services.screening import client_profile_context
 
@@ -55,6 +55,7 @@ def client_detail(request, pk):
     can_act = transitions.can_move(request.user)
     targets = transitions.legal_targets(client)
     nxt = transitions.next_stage(client.stage)
+    records = section_records(client)
     context = {
         "client": client,
         "can_act": can_act,
@@ -68,11 +69,12 @@ def client_detail(request, pk):
             initial={"to": nxt or (targets[0] if targets else ""), "expected_from": client.stage},
         ),
         "reason_targets": [t for t in targets if transitions.needs_reason(client.stage, t)],
-        "proposals": client.proposals.prefetch_related("lines").select_related("by")[:10],
-        "shipments": client.trial_shipments.all()[:10],
-        "contracts": client.contracts.all()[:5],
-        "evaluations": client.evaluations.all()[:12],
-        "opportunities": client.opportunities.all()[:10],
+        # The rows the timeline reads too: each kind is read once for both.
+        "proposals": records["proposals"][:10],
+        "shipments": records["trial_shipments"][:10],
+        "contracts": records["contracts"][:5],
+        "evaluations": records["evaluations"][:12],
+        "opportunities": records["opportunities"][:10],
         "timeline": timeline_for(client),
         "profile": client_profile_context(client),
         "panels": _client_panels(request, client),
