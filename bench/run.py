@@ -75,6 +75,12 @@ def parse_args():
         default=[],
         help="measure only endpoints whose name contains this (repeatable)",
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        help="leave out endpoints whose name contains this (repeatable)",
+    )
     args = parser.parse_args()
     args.requests = max(1, min(args.requests, 5000))
     args.concurrency = max(1, min(args.concurrency, 32))
@@ -445,6 +451,7 @@ def main() -> None:
     ]
     if args.only:
         targets = [t for t in targets if any(word in t[0] for word in args.only)]
+    targets = [t for t in targets if not any(word in t[0] for word in args.skip)]
     port = free_port()
     print(
         f"Starting gunicorn ({args.workers} workers) on {HOST}:{port} against {args.database} …", flush=True
