@@ -494,7 +494,9 @@ def main() -> None:
                 "lead list >= 75% of the bare view",
                 "bare values() view (25)",
                 lambda: (
-                    lead and lead.get("statuses") == {200: args.requests} and lead["rps"] >= 0.75 * bare["rps"]
+                    lead
+                    and lead.get("statuses") == {200: args.requests}
+                    and lead["rps"] >= 0.75 * bare["rps"]
                 ),
             ),
             (
