@@ -523,7 +523,9 @@ def funnel_page(request):
         clients = clients.filter(created_at__date__gte=start)
     if end:
         clients = clients.filter(created_at__date__lte=end)
-    result = funnel(clients)
+    # Headquarters unfiltered see every active client of the network: the funnel may read the network's totals.
+    network = request.user.is_hq and not filters["filters"].narrowed and not start and not end
+    result = funnel(clients, network=network)
     widest = max([s.reached for s in result.steps] + [1])
     for step in result.steps:
         step.width = round(100 * step.reached / widest) if widest else 0
