@@ -6,10 +6,10 @@
 Reads the database named by DATABASE_URL, loaded with `manage.py seed_demo --scale province` and migrated. It
 writes to it too — the sessions of `force_login` and the users' last login — so point it at a copy
 (`createdb -T lantou_province lantou_copy`), not at a database somebody else measures on. Requests `/kanban/` and
-`/funnel/` (and the same pages filtered to one area) in-process with Django's test client, sessions and
-authentication included, as headquarters (`province_exec`), the station master of `--station`, its first
-key-account manager and the manager of its first area, after `--warmup` untimed requests, then `--repeat` timed
-ones. Prints the median and the slowest time and the number of queries of each page, and the load average; with
+`/funnel/` in-process with Django's test client, sessions and authentication included, as headquarters
+(`province_exec`), the station master of `--station`, its first key-account manager and the manager of its
+first area, and as headquarters and the station master the same pages filtered to one area and the funnel of
+the clients collected this month, after `--warmup` untimed requests, then `--repeat` timed ones. Prints the median and the slowest time and the number of queries of each page, and the load average; with
 BENCH_VERBOSE=1 also each query's time and its start.
 """
 
@@ -64,6 +64,7 @@ def main() -> int:
         return 2
 
     from django.test import Client as Browser
+    from django.utils import timezone
 
     from accounts.models import Area, Role, User
 
@@ -78,11 +79,18 @@ def main() -> int:
         "area manager": User.objects.get(username=f"{code}a01mgr"),
     }
     area = Area.objects.filter(station__code=args.station).order_by("pk").values_list("pk", flat=True)[0]
+    month = timezone.localdate().replace(day=1)
     pages = [
         (who, url)
-        for url in ("/kanban/", "/funnel/", f"/kanban/?area={area}", f"/funnel/?area={area}")
+        for url in (
+            "/kanban/",
+            "/funnel/",
+            f"/kanban/?area={area}",
+            f"/funnel/?area={area}",
+            f"/funnel/?start={month}",  # the clients collected this month
+        )
         for who in people
-        if "area=" not in url or who in ("HQ", "master")
+        if "?" not in url or who in ("HQ", "master")
     ]
     print(
         f"{connection.settings_dict['NAME']}: {args.repeat} requests per page after {args.warmup} untimed; "
