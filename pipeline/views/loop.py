@@ -3,7 +3,7 @@ kanban board and the funnel. Each view looks the client up through `visible_to`,
 service, and renders or redirects."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -540,6 +540,10 @@ def kanban(request):
     )
 
 
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 @role_required(*LOOP_ROLES)
 def funnel_page(request):
     clients, filters = _filtered_clients(request)
@@ -551,10 +555,12 @@ def funnel_page(request):
     if start and end and start > end:
         error = _("The period ends before it starts; showing every client.")
         start = end = None
+    # The days as a range of moments (what `created_at__date` means, in the current time zone), which an index of
+    # created_at serves.
     if start:
-        clients = clients.filter(created_at__date__gte=start)
+        clients = clients.filter(created_at__gte=_day_start(start))
     if end:
-        clients = clients.filter(created_at__date__lte=end)
+        clients = clients.filter(created_at__lt=_day_start(end + timedelta(days=1)))
     # Headquarters unfiltered see every active client of the network: the funnel may read the network's totals.
     network = request.user.is_hq and not filters["filters"].narrowed and not start and not end
     result = funnel(clients, network=network)
