@@ -134,7 +134,14 @@ TRACKED: list[Tracked] = [
         _people("lead__station", "lead__area", "lead__collected_by"),
     ),
     Tracked("pipeline.ImportJob", "import", _people("created_by__station", "created_by__area", "created_by")),
-    Tracked("pipeline.Client", "client", _client(), exclude=("normalized_name",), client="id"),
+    # The loop's summary on the client (furthest step, drop reason) repeats its stage changes, already history.
+    Tracked(
+        "pipeline.Client",
+        "client",
+        _client(),
+        exclude=("normalized_name", "furthest_stage", "drop_reason"),
+        client="id",
+    ),
     Tracked("pipeline.ClientContact", "client_contact", **_client_record),
     Tracked("pipeline.ClientCompetitorVolume", "client_competitor", **_client_record),
     Tracked("pipeline.ClientMerge", "client_merge", _client("kept__"), client="kept_id"),

@@ -77,6 +77,7 @@ def build(campaigns: int, invitations: int) -> dict:
                     area=area,
                     owner=kams[-1],
                     stage=Stage.FOLLOW_UP,
+                    furthest_stage=Stage.FOLLOW_UP,
                     tier="A",
                 )
                 for i in range(invitations)

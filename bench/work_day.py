@@ -117,6 +117,10 @@ def build(clients: int):
                 owner=kams[i % KAMS],
                 stage=stages[i % len(stages)],
                 stage_entered_at=now - datetime.timedelta(days=i % 97),
+                # As transitions.move() leaves it (the dropped ones left from the visit, below).
+                furthest_stage=stages[i % len(stages)]
+                if stages[i % len(stages)] != Stage.DROPPED
+                else Stage.VISIT,
                 tier="ABC"[i % 3],
             )
             for i in range(clients)

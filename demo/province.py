@@ -24,8 +24,8 @@ from accounts.models import Area, Company, Role, Station, User
 from dashboard import rollup
 from demo.organisation import DEMO_PASSWORD
 from pipeline.models import Client, ClientCompetitorVolume, Competitor, Lead, StageChange
-from pipeline.models.loop import LOOP, Contract, Stage
-from pipeline.services import screening
+from pipeline.models.loop import LOOP, Contract, DropReason, Stage
+from pipeline.services import screening, transitions
 from pipeline.services.normalize import normalize_company_name
 from quota.calendar import entry_for
 from quota.models import DailyTally, QuotaFlag, QuotaSettings, StationDay
@@ -323,6 +323,7 @@ def _seed(scale: Scale, *, stdout, seed: int) -> None:
                 cursor.execute("SET LOCAL session_replication_role = origin")
     stdout.write(f"Rolling up the network totals ({time.monotonic() - started:.0f} s)")
     rollup.refresh_totals(today=today, since=days[0])
+    transitions.step_totals_recount()  # the stage changes were written around transitions.move()
     if connection.vendor == "postgresql" and connection.get_autocommit():
         # Fresh statistics for the planner and an up-to-date visibility map, so that the covering indexes
         # are read without touching the tables.
@@ -527,6 +528,8 @@ def _seed_history(writer, org_station, *, days, working, today, rng, competitors
             "collected_by_id",
             "stage",
             "stage_entered_at",
+            "furthest_stage",
+            "drop_reason",
             "tier",
             "source",
             "inbound_monthly",
@@ -709,7 +712,8 @@ def _flag_row(flag: list, tz, *, resolved: bool) -> tuple:
 
 def _seed_clients(writer, clients, new_clients, org_station, *, today, tz, rng) -> None:
     changes = writer.table(
-        StageChange, ["client_id", "from_stage", "to_stage", "by_id", "at", "reason", "days_in_previous"]
+        StageChange,
+        ["client_id", "from_stage", "to_stage", "by_id", "at", "reason", "drop_reason", "days_in_previous"],
     )
     contracts = writer.table(
         Contract,
@@ -771,6 +775,7 @@ def _seed_clients(writer, clients, new_clients, org_station, *, today, tz, rng) 
                     owner or collector,
                     when,
                     "放弃：价格不敌竞争对手" if stage == Stage.DROPPED else "",
+                    DropReason.LOST_PRICE if stage == Stage.DROPPED else "",
                     (when - previous_at).days if previous else 0,
                 )
             )
@@ -799,6 +804,9 @@ def _seed_clients(writer, clients, new_clients, org_station, *, today, tz, rng) 
                 collector,
                 final,
                 previous_at,
+                # What transitions.move() would have left: the furthest step of the path, the drop's reason.
+                path[-2] if final == Stage.DROPPED else final,
+                DropReason.LOST_PRICE if final == Stage.DROPPED else "",
                 tier,
                 source,
                 inbound,

@@ -48,14 +48,18 @@ class LoopFilterForm(forms.Form):
 
     def filter(self, clients, user):
         """`clients` (already scoped to `user`) narrowed by the ids sent: an id outside the scope finds nothing,
-        so they need no query of their own to validate."""
+        so they need no query of their own to validate. Afterwards `narrowed` says whether any filter applied."""
         area, owner = self.data.get("area") or "", self.data.get("owner") or ""
+        self.narrowed = False
         if area.isdecimal():
             clients = clients.filter(area_id=int(area))
+            self.narrowed = True
         if self.data.get("mine"):
             clients = clients.filter(owner=user)
+            self.narrowed = True
         elif owner.isdecimal():
             clients = clients.filter(owner_id=int(owner))
+            self.narrowed = True
         return clients
 
 

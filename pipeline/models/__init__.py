@@ -20,6 +20,7 @@ from .loop import (  # noqa: F401
     RelationshipChange,
     Stage,
     StageChange,
+    StepTotal,
     Survey,
     TrialShipment,
 )

@@ -15,6 +15,7 @@ from .choices import (  # noqa: F401  (also exported from here, where other code
     CompanyType,
     ContactRole,
     Difficulty,
+    DropReason,
     RelationshipStage,
     Source,
     Stage,
@@ -97,6 +98,21 @@ class Client(models.Model):
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.COLLECT, db_index=True
     )
     stage_entered_at = models.DateTimeField(_("in this stage since"), auto_now_add=True)
+    # What the loop's history says, kept by pipeline/services/transitions.py at every move (and at a merge, which
+    # brings the other client's history along), so that the kanban and the funnel count clients by them in one
+    # pass instead of reading every stage change: the furthest step the client has reached (a new client is in
+    # the first; the funnel also takes the current stage into account), and why it was dropped while it is.
+    furthest_stage = models.CharField(
+        _("furthest step reached"),
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.COLLECT,
+        blank=True,
+        editable=False,
+    )
+    drop_reason = models.CharField(
+        _("drop reason"), max_length=20, choices=DropReason.choices, blank=True, editable=False
+    )
     # The tier in force: the manual override while there is one, else the one computed from the volume feed
     # (volumes/tiers.py), else whatever was set before any volume came in.
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
@@ -201,13 +217,20 @@ class Client(models.Model):
                 condition=models.Q(merged_into__isnull=True, stage__in=["collect", "screen"]),
                 name="client_screening_priority",
             ),
+            # The kanban's cards: the oldest of each column first, 50 index entries per column.
+            models.Index(
+                fields=["stage", "stage_entered_at", "id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="client_stage_queue",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["waybill_code"], condition=~Q(waybill_code=""), name="client_waybill_code_unique"
             )
         ]
-        # On PostgreSQL a trigram GIN index on normalized_name finds similar names (migration 0003).
+        # On PostgreSQL a trigram GIN index on normalized_name finds similar names (migration 0003), and a
+        # covering index holds what the kanban's totals and the funnel count by (migration 0013).
 
     def __str__(self):
         return self.name

@@ -1,21 +1,36 @@
 """The funnel of the ten-step loop: how many clients are in each step now, how many reached each step, and the
-conversion from one step to the next. A handful of queries whatever the number of clients."""
+conversion from one step to the next. Two queries whatever the number of clients: the clients counted by their
+stage, the furthest step they reached and why they were dropped (all three kept on the client by
+pipeline/services/transitions.py), and the average days per step."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Case, Count, F, IntegerField, Max, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Avg, Case, Count, F, IntegerField, Value, When
 
-from ..models import StageChange
+from ..models import StageChange, StepTotal
 from ..models.loop import LOOP, DropReason, Stage
 
 
-def _ordinal(field_name: str) -> Case:
+def stage_ordinal(field_name: str) -> Case:
     """The position of a stage in the loop (0 = collect … 9 = archive); -1 for dropped."""
     return Case(
         *[When(**{field_name: stage}, then=Value(i)) for i, stage in enumerate(LOOP)],
         default=Value(-1),
         output_field=IntegerField(),
+    )
+
+
+def _ordinal(stage: str) -> int:
+    return LOOP.index(stage) if stage in LOOP else -1
+
+
+def forward_moves(changes):
+    """The moves forward out of a step among `changes` (stage changes): to a later step, dropping aside."""
+    return (
+        changes.filter(from_stage__in=LOOP)
+        .exclude(to_stage=Stage.DROPPED)
+        .alias(from_o=stage_ordinal("from_stage"), to_o=stage_ordinal("to_stage"))
+        .filter(to_o__gt=F("from_o"))
     )
 
 
@@ -42,42 +57,41 @@ class Funnel:
         return {**{s.stage: s.now for s in self.steps}, Stage.DROPPED: self.dropped}
 
 
-def furthest_reached(clients):
-    """Annotate each client with `furthest`: the furthest step it ever reached (by its history and its stage)."""
-    changes = StageChange.objects.filter(client=OuterRef("pk")).order_by()
-    furthest_to = changes.annotate(o=_ordinal("to_stage")).values("client").annotate(m=Max("o")).values("m")
-    furthest_from = (
-        changes.annotate(o=_ordinal("from_stage")).values("client").annotate(m=Max("o")).values("m")
-    )
-    return clients.annotate(
-        furthest=Greatest(
-            _ordinal("stage"),
-            Coalesce(Subquery(furthest_to, output_field=IntegerField()), Value(-1)),
-            Coalesce(Subquery(furthest_from, output_field=IntegerField()), Value(-1)),
-        )
-    )
-
-
-def funnel(clients) -> Funnel:
-    """The funnel of the given clients (already scoped and filtered by the caller)."""
-    clients = clients.order_by()
-    now = dict(clients.values_list("stage").annotate(n=Count("pk")))
-    furthest = dict(furthest_reached(clients).values_list("furthest").annotate(n=Count("pk")))
-    reached_at_least = []
-    running = 0
-    for i in reversed(range(len(LOOP))):
-        running += furthest.get(i, 0)
-        reached_at_least.append(running)
-    reached_at_least.reverse()
-    avg_days = dict(
-        StageChange.objects.filter(client__in=clients.values("pk"))
-        .exclude(to_stage=Stage.DROPPED)
-        .annotate(from_o=_ordinal("from_stage"), to_o=_ordinal("to_stage"))
-        .filter(to_o__gt=F("from_o"))
+def _average_days(clients, *, network: bool) -> dict[str, float]:
+    """Days spent in each step by the moves forward out of it, on average, over the clients' history."""
+    if network:
+        # Every active client of the network: its running totals, ten rows (StepTotal).
+        return {t.stage: t.days / t.moves for t in StepTotal.objects.filter(moves__gt=0)}
+    return dict(
+        forward_moves(StageChange.objects.filter(client__in=clients.values("pk")))
         .values_list("from_stage")
         .annotate(d=Avg("days_in_previous"))
         .order_by()
     )
+
+
+def funnel(clients, *, network: bool = False) -> Funnel:
+    """The funnel of the given clients (already scoped and filtered by the caller). `network` says they are every
+    active client there is (headquarters, unfiltered): the average days then come from the running totals."""
+    clients = clients.order_by()
+    now, reached_furthest, reasons = {}, {}, {}
+    for stage, furthest_stage, drop_reason, n in clients.values_list(
+        "stage", "furthest_stage", "drop_reason"
+    ).annotate(n=Count("pk")):
+        now[stage] = now.get(stage, 0) + n
+        # The furthest step the client reached, or its current one if further (a client written with a stage
+        # around transitions.move(), as in tests and bulk loads).
+        furthest = max(_ordinal(stage), _ordinal(furthest_stage))
+        reached_furthest[furthest] = reached_furthest.get(furthest, 0) + n
+        if stage == Stage.DROPPED:
+            reasons[drop_reason] = reasons.get(drop_reason, 0) + n
+    reached_at_least = []
+    running = 0
+    for i in reversed(range(len(LOOP))):
+        running += reached_furthest.get(i, 0)
+        reached_at_least.append(running)
+    reached_at_least.reverse()
+    avg_days = _average_days(clients, network=network)
     steps = []
     for i, stage in enumerate(LOOP):
         reached = reached_at_least[i]
@@ -92,17 +106,6 @@ def funnel(clients) -> Funnel:
                 avg_days=avg_days.get(stage),
             )
         )
-    last_drop = (
-        StageChange.objects.filter(client=OuterRef("pk"), to_stage=Stage.DROPPED)
-        .order_by("-at", "-pk")
-        .values("drop_reason")[:1]
-    )
-    reasons = dict(
-        clients.filter(stage=Stage.DROPPED)
-        .annotate(reason=Subquery(last_drop))
-        .values_list("reason")
-        .annotate(n=Count("pk"))
-    )
     drop_reasons = [
         (str(label), reasons.get(value, 0)) for value, label in DropReason.choices if reasons.get(value)
     ]

@@ -15,7 +15,7 @@ from accounts.roles import CLIENT_EDITORS, COMPETITOR_EDITORS
 
 from ..models import Client, ClientCompetitorVolume, ClientContact, ClientMerge, Competitor
 from ..models.loop import Proposal
-from . import screening
+from . import screening, transitions
 from .matching import duplicate_client_for, known_client
 from .validation import (
     MAX_TEXT,
@@ -277,6 +277,8 @@ def client_merge(*, kept: Client, merged: Client, by: User, note: str = "") -> C
             changed.append(name)
     if changed:
         kept.save(update_fields=[*changed, "updated_at"])
+    # The merged client's stage changes are the kept one's now: so is how far they went.
+    transitions.history_refresh(kept)
     Client.objects.filter(pk=merged.pk).update(merged_into=kept, updated_at=timezone.now())
     record = ClientMerge.objects.create(
         kept=kept, merged=merged, by=by, note=(note or "").strip()[:MAX_TEXT], moved=moved

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -24,9 +25,10 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import LOOP_ROLES
 from outbox.events import event_record
 
-from ..models import Client, ClientContact, StageChange
+from ..models import Client, ClientContact, StageChange, StepTotal
 from ..models.clients import ContactRole
 from ..models.loop import LOOP, DropReason, Stage
+from ..selectors.funnel import forward_moves
 
 # The longest reason a move keeps (as long as a lead's free texts): it is shown in every history and timeline.
 MAX_REASON = 5000
@@ -112,6 +114,17 @@ def missing_for_next_step(client) -> list[str]:
 
 def _index(stage: str) -> int:
     return LOOP.index(stage)
+
+
+def _ordinal(stage: str) -> int:
+    """A stage's place in the loop (0 = collect … 9 = archive); -1 for dropped and for none."""
+    return LOOP.index(stage) if stage in LOOP else -1
+
+
+def furthest(*stages: str) -> str:
+    """The step furthest along the loop among `stages`; "" when none of them is a step."""
+    best = max(stages, key=_ordinal, default="")
+    return best if _ordinal(best) >= 0 else ""
 
 
 def next_stage(stage: str) -> str | None:
@@ -250,7 +263,18 @@ def move(
             drop_reason=(drop_reason or DropReason.OTHER) if to == Stage.DROPPED else "",
             days_in_previous=days,
         )
-        Client.objects.filter(pk=locked.pk).update(stage=to, stage_entered_at=at, updated_at=now)
+        # The history's summary on the client (the kanban and the funnel count by it): the furthest step reached,
+        # and why it is dropped (blank again once it is not).
+        reached = furthest(locked.furthest_stage, locked.stage, to)
+        Client.objects.filter(pk=locked.pk).update(
+            stage=to,
+            stage_entered_at=at,
+            updated_at=now,
+            furthest_stage=reached,
+            drop_reason=change.drop_reason,
+        )
+        if _ordinal(to) > _ordinal(locked.stage) >= 0 and locked.merged_into_id is None:
+            _step_total_add(locked.stage, days)
         event_record(
             type="client.stage_changed",
             data={
@@ -268,4 +292,52 @@ def move(
     client.stage = to
     client.stage_entered_at = at
     client.updated_at = now
+    client.furthest_stage = reached
+    client.drop_reason = change.drop_reason
     return change
+
+
+# --- What the history adds up to -----------------------------------------------------------------------------
+
+
+def _step_total_add(stage: str, days: int) -> None:
+    """Count a move forward out of `stage`, after `days` in it, in the network's step totals (StepTotal)."""
+    added = StepTotal.objects.filter(stage=stage).update(moves=F("moves") + 1, days=F("days") + days)
+    if added:
+        return
+    try:
+        with transaction.atomic():
+            StepTotal.objects.create(stage=stage, moves=1, days=days)
+    except IntegrityError:  # a concurrent move made the row first
+        StepTotal.objects.filter(stage=stage).update(moves=F("moves") + 1, days=F("days") + days)
+
+
+def step_totals_recount() -> None:
+    """Rebuild the network's step totals from the stage changes of the active clients, for data written around
+    `move()` (demo data loaded in bulk)."""
+    totals = (
+        forward_moves(StageChange.objects.filter(client__merged_into__isnull=True))
+        .values_list("from_stage")
+        .annotate(moves=Count("pk"), days=Sum("days_in_previous"))
+        .order_by()
+    )
+    with transaction.atomic():
+        StepTotal.objects.all().delete()
+        StepTotal.objects.bulk_create(
+            [StepTotal(stage=stage, moves=moves, days=days or 0) for stage, moves, days in totals]
+        )
+
+
+def history_refresh(client: Client) -> None:
+    """Recompute the client's summary of its history (furthest step, drop reason) from every stage change it
+    has, after a merge brought another client's history along."""
+    changes = list(
+        StageChange.objects.filter(client=client)
+        .order_by("at", "pk")
+        .values_list("from_stage", "to_stage", "drop_reason")
+    )
+    reached = furthest(client.stage, *[stage for f, t, _r in changes for stage in (f, t)])
+    drops = [r for _f, t, r in changes if t == Stage.DROPPED]
+    reason = drops[-1] if client.stage == Stage.DROPPED and drops else ""
+    Client.objects.filter(pk=client.pk).update(furthest_stage=reached, drop_reason=reason)
+    client.furthest_stage, client.drop_reason = reached, reason

@@ -2,11 +2,14 @@
 kanban board and the funnel. Each view looks the client up through `visible_to`, parses a form, calls a
 service, and renders or redirects."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, OuterRef, Subquery, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import CharField, Count, OuterRef, Subquery, Sum, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,6 +32,37 @@ from ..services import steps, transitions
 from ..services.screening import client_profile_context
 
 KANBAN_CARDS_PER_COLUMN = 50
+# What a kanban card shows of its client, read as plain values (one UNION ALL for the whole board).
+CARD_FIELDS = [
+    "pk",
+    "name",
+    "stage",
+    "stage_entered_at",
+    "tier",
+    "expected_revenue",
+    "owner__username",
+    "owner__display_name",
+    "left_from",
+]
+
+
+@dataclass
+class Card:
+    pk: int
+    name: str
+    stage: str
+    stage_entered_at: datetime
+    tier: str
+    expected_revenue: Decimal
+    owner_username: str | None
+    owner_display_name: str | None
+    left_from: str | None  # a dropped client: the step it left, where re-opening takes it
+    days: int = 0  # in this stage
+
+    @property
+    def owner(self) -> str:
+        """As the owner's name reads everywhere else (User.__str__)."""
+        return self.owner_display_name or self.owner_username or ""
 
 
 def _client(request, pk) -> Client:
@@ -453,35 +487,33 @@ def kanban(request):
         .annotate(n=Count("pk"), revenue=Sum("expected_revenue"))
     }
     counts = {stage: n for stage, (n, _revenue) in totals.items()}
+    # One query for every column: a UNION ALL of a part per column, each the column's oldest cards (the ones
+    # stuck), found by a subquery that reads the first 50 entries of an index in order (`client_stage_queue` for
+    # headquarters; SQLite has no LIMIT in the parts of a UNION, only in subqueries). A dropped card also says
+    # which step it left (re-opening takes it back there), from its history: 50 look-ups.
     last_drop = (
         StageChange.objects.filter(client=OuterRef("pk"), to_stage=Stage.DROPPED)
         .order_by("-at", "-pk")
         .values("from_stage")[:1]
     )
-    # One query for every column: the oldest cards of each stage first (they are the ones stuck).
-    cards = (
-        clients.select_related("owner")
+    parts = [
+        Client.objects.filter(
+            pk__in=clients.filter(stage=stage)
+            .order_by("stage_entered_at", "pk")
+            .values("pk")[:KANBAN_CARDS_PER_COLUMN]
+        )
         .annotate(
-            row=Window(
-                RowNumber(), partition_by=F("stage"), order_by=[F("stage_entered_at").asc(), F("pk").asc()]
-            ),
-            left_from=Subquery(last_drop),
+            left_from=Subquery(last_drop) if stage == Stage.DROPPED else Value("", output_field=CharField())
         )
-        .filter(row__lte=KANBAN_CARDS_PER_COLUMN)
-        .only(
-            "pk",
-            "name",
-            "stage",
-            "stage_entered_at",
-            "tier",
-            "expected_revenue",
-            "owner__username",
-            "owner__display_name",
-        )
-    )
+        .values_list(*CARD_FIELDS)
+        .order_by()
+        for stage in [*LOOP, Stage.DROPPED]
+        if counts.get(stage)
+    ]
+    cards = [Card(*row) for row in parts[0].union(*parts[1:], all=True).order_by()] if parts else []
     columns = {stage: [] for stage in [*LOOP, Stage.DROPPED]}
     now = timezone.now()
-    for card in cards:
+    for card in sorted(cards, key=lambda c: (c.stage_entered_at, c.pk)):
         card.days = (now - card.stage_entered_at).days
         columns[card.stage].append(card)
     board = [
@@ -510,6 +542,10 @@ def kanban(request):
     )
 
 
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 @role_required(*LOOP_ROLES)
 def funnel_page(request):
     clients, filters = _filtered_clients(request)
@@ -521,11 +557,15 @@ def funnel_page(request):
     if start and end and start > end:
         error = _("The period ends before it starts; showing every client.")
         start = end = None
+    # The days as a range of moments (what `created_at__date` means, in the current time zone), which an index of
+    # created_at serves.
     if start:
-        clients = clients.filter(created_at__date__gte=start)
+        clients = clients.filter(created_at__gte=_day_start(start))
     if end:
-        clients = clients.filter(created_at__date__lte=end)
-    result = funnel(clients)
+        clients = clients.filter(created_at__lt=_day_start(end + timedelta(days=1)))
+    # Headquarters unfiltered see every active client of the network: the funnel may read the network's totals.
+    network = request.user.is_hq and not filters["filters"].narrowed and not start and not end
+    result = funnel(clients, network=network)
     widest = max([s.reached for s in result.steps] + [1])
     for step in result.steps:
         step.width = round(100 * step.reached / widest) if widest else 0
