@@ -85,7 +85,9 @@ def test_survey_pages_cost_the_same_queries_however_many_campaigns_and_links(
             position=1, kind="scale", dimension="cost", text="价格？"
         )
     after = [_queries(c, url) for c, url in pages]
-    assert after == before, [url for (_, url), b, a in zip(pages, before, after, strict=True) if a != b]
+    # A list that outgrows its first page adds its bounded count (one query, config/paging.py), and no more
+    grown = [url for (_, url), b, a in zip(pages, before, after, strict=True) if not b <= a <= b + 1]
+    assert not grown, (grown, before, after)
 
 
 def _rows(page, table_id):
