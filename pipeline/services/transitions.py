@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -314,7 +314,8 @@ def _step_total_add(stage: str, days: int) -> None:
 
 def step_totals_recount() -> None:
     """Rebuild the network's step totals from the stage changes of the active clients, for data written around
-    `move()` (demo data loaded in bulk)."""
+    `move()` (demo data loaded in bulk, moves made by an older release while this one was being deployed). Safe
+    while people move clients: on PostgreSQL the moves wait for it, so each is counted exactly once."""
     totals = (
         forward_moves(StageChange.objects.filter(client__merged_into__isnull=True))
         .values_list("from_stage")
@@ -322,6 +323,11 @@ def step_totals_recount() -> None:
         .order_by()
     )
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Taken before the count: a move that has already added to the totals commits first (and is counted
+            # by the query below), one that has not adds to the new rows after this transaction.
+            with connection.cursor() as cursor:
+                cursor.execute(f'LOCK TABLE "{StepTotal._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
         StepTotal.objects.all().delete()
         StepTotal.objects.bulk_create(
             [StepTotal(stage=stage, moves=moves, days=days or 0) for stage, moves, days in totals]
