@@ -3,7 +3,7 @@ kanban board and the funnel. Each view looks the client up through `visible_to`,
 service, and renders or redirects."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -542,8 +542,14 @@ def kanban(request):
     )
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _day_start(day: date, *, days_after: int = 0) -> datetime | None:
+    """The first moment of `day` (or of a day after it) in the current time zone; None past the calendar's ends,
+    where the period has no bound."""
+    try:
+        first = datetime.combine(day + timedelta(days=days_after), time.min)
+        return timezone.make_aware(first).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 @role_required(*LOOP_ROLES)
@@ -559,10 +565,10 @@ def funnel_page(request):
         start = end = None
     # The days as a range of moments (what `created_at__date` means, in the current time zone), which an index of
     # created_at serves.
-    if start:
+    if start and _day_start(start):
         clients = clients.filter(created_at__gte=_day_start(start))
-    if end:
-        clients = clients.filter(created_at__lt=_day_start(end + timedelta(days=1)))
+    if end and _day_start(end, days_after=1):
+        clients = clients.filter(created_at__lt=_day_start(end, days_after=1))
     # Headquarters unfiltered see every active client of the network: the funnel may read the network's totals.
     network = request.user.is_hq and not filters["filters"].narrowed and not start and not end
     result = funnel(clients, network=network)
