@@ -46,6 +46,12 @@ app.conf.beat_schedule = {
         "task": "dashboard.tasks.refresh_totals",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes: fold the rows the clients' triggers add to the network's loop tally (headquarters'
+    # kanban and funnel read it), so that it stays a few hundred rows.
+    "pipeline-loop-tally-compact": {
+        "task": "pipeline.tasks.loop_tally_compact",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every minute: the scheduler's pulse (/readyz and the dashboard say when it stops) and the outbox relay,
     # which publishes work queued while the broker was down (both cheap when there is nothing to do).
     "health-beat-tick": {

@@ -25,7 +25,7 @@ from dashboard import rollup
 from demo.organisation import DEMO_PASSWORD
 from pipeline.models import Client, ClientCompetitorVolume, Competitor, Lead, StageChange
 from pipeline.models.loop import LOOP, Contract, DropReason, Stage
-from pipeline.services import screening, transitions
+from pipeline.services import screening, tally, transitions
 from pipeline.services.normalize import normalize_company_name
 from quota.calendar import entry_for
 from quota.models import DailyTally, QuotaFlag, QuotaSettings, StationDay
@@ -324,6 +324,7 @@ def _seed(scale: Scale, *, stdout, seed: int) -> None:
     stdout.write(f"Rolling up the network totals ({time.monotonic() - started:.0f} s)")
     rollup.refresh_totals(today=today, since=days[0])
     transitions.step_totals_recount()  # the stage changes were written around transitions.move()
+    tally.loop_tally_rebuild()  # the clients were written with the triggers off
     if connection.vendor == "postgresql" and connection.get_autocommit():
         # Fresh statistics for the planner and an up-to-date visibility map, so that the covering indexes
         # are read without touching the tables.

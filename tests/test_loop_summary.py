@@ -173,6 +173,7 @@ def test_the_province_demo_data_carry_the_summary_of_their_history():
     assert Client.objects.filter(stage=Stage.DROPPED).exists()
     assert StepTotal.objects.exists()
     assert_kept_as_the_history_says()
+    tally_is_the_clients_count()
 
 
 def test_the_funnels_average_days_are_those_of_the_moves_forward(org):
@@ -188,3 +189,75 @@ def test_the_funnels_average_days_are_those_of_the_moves_forward(org):
     )
     steps = {s.stage: s.avg_days for s in funnel(Client.objects.filter(area=org.a1)).steps}
     assert steps[Stage.SCREEN] == expected[Stage.SCREEN] == 6
+
+
+def tally_is_the_clients_count():
+    """The network's tally (LoopTally, kept by PostgreSQL's triggers) says what counting the clients says."""
+    from pipeline.selectors.funnel import loop_counts
+
+    active = Client.objects.active()
+    assert sorted(loop_counts(active, network=True)) == sorted(loop_counts(active, network=False))
+
+
+@pytest.mark.postgres
+def test_the_network_tally_follows_every_write_to_the_clients(org):
+    from decimal import Decimal
+
+    from pipeline.models import LoopTally
+    from pipeline.services.tally import loop_tally_compact, loop_tally_rebuild
+
+    # Clients created, moved on, sent back, dropped and re-opened
+    with on(1):
+        a = walk_to(
+            ClientFactory(area=org.a1, owner=org.kam, expected_revenue=Decimal("1200")), Stage.NEEDS, org.kam
+        )
+        b = walk_to(ClientFactory(area=org.b1, owner=org.kam_b), Stage.SURVEY, org.kam_b)
+        c = ClientFactory(area=org.a2, owner=org.kam)
+    tally_is_the_clients_count()
+    with on(4):
+        transitions.move(client=a, to=Stage.SURVEY, by=org.kam, reason="换了决策人")
+        transitions.move(client=b, to=Stage.DROPPED, by=org.kam_b, reason="贵", drop_reason="lost_price")
+    tally_is_the_clients_count()
+    # Written around the services too: an update of many rows, a revenue changed in place, a merge, a deletion
+    Client.objects.filter(pk=c.pk).update(stage=Stage.SCREEN)
+    Client.objects.filter(pk=a.pk).update(expected_revenue=Decimal("3456.78"))
+    tally_is_the_clients_count()
+    client_merge(kept=a, merged=ClientFactory(area=org.a1, owner=org.kam), by=org.marketer)
+    tally_is_the_clients_count()
+    ClientFactory(area=org.a1).delete()
+    tally_is_the_clients_count()
+
+    # Folding the rows keeps the sums, one row per key
+    rows = LoopTally.objects.count()
+    assert loop_tally_compact()
+    assert LoopTally.objects.count() < rows
+    assert (
+        LoopTally.objects.count()
+        == LoopTally.objects.values("stage", "furthest_stage", "drop_reason").distinct().count()
+    )
+    tally_is_the_clients_count()
+
+    # And a tally gone wrong is counted again
+    LoopTally.objects.all().delete()
+    loop_tally_rebuild()
+    tally_is_the_clients_count()
+
+
+@pytest.mark.postgres
+def test_headquarters_kanban_and_funnel_read_the_tally(org, client):
+    from pipeline.models import LoopTally
+
+    with on(1):
+        for _ in range(3):
+            walk_to(ClientFactory(area=org.a1, owner=org.kam), Stage.SURVEY, org.kam)
+        ClientFactory(area=org.b1, owner=org.kam_b)
+    client.force_login(org.executive)
+    board = client.get("/kanban/").content.decode()
+    assert "data-count>3<" in board and "data-count>1<" in board
+    # A tally row of its own shows: the pages count from it, not from the clients
+    LoopTally.objects.create(stage=Stage.SURVEY, furthest_stage=Stage.SURVEY, clients=2)
+    assert "data-count>5<" in client.get("/kanban/").content.decode()
+    steps = {s.stage: s for s in client.get("/funnel/").context["funnel"].steps}
+    assert steps[Stage.SURVEY].now == 5
+    # Filtered, the pages count the clients
+    assert "data-count>3<" in client.get(f"/kanban/?area={org.a1.pk}").content.decode()

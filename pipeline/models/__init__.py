@@ -11,6 +11,7 @@ from .leads import Lead, LeadCompetitor, LeadContact, LeadEvent, LeadPhoto  # no
 from .loop import (  # noqa: F401
     Contract,
     Evaluation,
+    LoopTally,
     NeedsAnalysis,
     Opportunity,
     OwnerTransfer,

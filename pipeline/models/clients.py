@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -52,6 +53,45 @@ def client_scope_q(user, prefix: str = "") -> Q:
         person=f"{prefix}collected_by",
         owner=f"{prefix}owner",
     )
+
+
+def _tally(row: str, sign: str) -> str:
+    """One row of LoopTally (pipeline/models/loop.py) for the client OLD or NEW, counting it in (+) or out (-)."""
+    return (
+        'INSERT INTO "pipeline_looptally" (stage, furthest_stage, drop_reason, clients, revenue) '
+        f"VALUES ({row}.stage, {row}.furthest_stage, {row}.drop_reason, {sign}1, {sign}{row}.expected_revenue);"
+    )
+
+
+# An active client is counted in LoopTally under its step, furthest step and drop reason, with its revenue.
+LOOP_TALLY_TRIGGERS = [
+    pgtrigger.Trigger(
+        name="loop_tally_insert",
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        condition=pgtrigger.Q(new__merged_into__isnull=True),
+        func=_tally("NEW", "") + " RETURN NULL;",
+    ),
+    pgtrigger.Trigger(
+        name="loop_tally_delete",
+        when=pgtrigger.After,
+        operation=pgtrigger.Delete,
+        condition=pgtrigger.Q(old__merged_into__isnull=True),
+        func=_tally("OLD", "-") + " RETURN NULL;",
+    ),
+    pgtrigger.Trigger(
+        name="loop_tally_update",
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        condition=pgtrigger.AnyChange(
+            "stage", "furthest_stage", "drop_reason", "expected_revenue", "merged_into"
+        ),
+        func=(
+            f"IF OLD.merged_into_id IS NULL THEN {_tally('OLD', '-')} END IF; "
+            f"IF NEW.merged_into_id IS NULL THEN {_tally('NEW', '')} END IF; RETURN NULL;"
+        ),
+    ),
+]
 
 
 class ClientQuerySet(models.QuerySet):
@@ -229,6 +269,7 @@ class Client(models.Model):
                 fields=["waybill_code"], condition=~Q(waybill_code=""), name="client_waybill_code_unique"
             )
         ]
+        triggers = LOOP_TALLY_TRIGGERS
         # On PostgreSQL a trigram GIN index on normalized_name finds similar names (migration 0003), and a
         # covering index holds what the kanban's totals and the funnel count by (migration 0013).
 

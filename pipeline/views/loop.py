@@ -9,29 +9,32 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import CharField, Count, OuterRef, Subquery, Sum, Value
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import role_required
 from accounts.roles import LOOP_ROLES
 from config.files import stored_file_response
 from config.hooks import client_panels
+from config.numbers import money_text
 from config.web import put_errors
 
 from ..forms import loop as forms
 from ..models import Client, Contract, Proposal, StageChange, TrialShipment
 from ..models.loop import LOOP, DropReason, Stage
-from ..selectors.funnel import funnel
+from ..selectors.funnel import funnel, loop_counts
 from ..selectors.timeline import section_records, timeline_for
 from ..services import steps, transitions
 from ..services.screening import client_profile_context
 
-KANBAN_CARDS_PER_COLUMN = 50
+KANBAN_CARDS_PER_COLUMN = 25
 # What a kanban card shows of its client, read as plain values (one UNION ALL for the whole board).
 CARD_FIELDS = [
     "pk",
@@ -58,11 +61,25 @@ class Card:
     owner_display_name: str | None
     left_from: str | None  # a dropped client: the step it left, where re-opening takes it
     days: int = 0  # in this stage
+    url: str = ""
 
     @property
     def owner(self) -> str:
         """As the owner's name reads everywhere else (User.__str__)."""
         return self.owner_display_name or self.owner_username or ""
+
+    # What the card prints, made here rather than by template tags and filters: a full board has 275 cards.
+    @property
+    def revenue_text(self) -> str:
+        return money_text(self.expected_revenue)
+
+    @property
+    def revenue_whole(self) -> int:
+        return round(self.expected_revenue)
+
+    @property
+    def age(self) -> str:
+        return ngettext("%(d)s day", "%(d)s days", self.days) % {"d": self.days}
 
 
 def _client(request, pk) -> Client:
@@ -479,16 +496,16 @@ def _filtered_clients(request):
 @role_required(*LOOP_ROLES)
 def kanban(request):
     clients, filters = _filtered_clients(request)
-    # Each column's count and its clients' expected monthly revenue, in one query.
-    totals = {
-        stage: (n, revenue or 0)
-        for stage, n, revenue in clients.order_by()
-        .values_list("stage")
-        .annotate(n=Count("pk"), revenue=Sum("expected_revenue"))
-    }
+    # Each column's count and its clients' expected monthly revenue, in one query (for headquarters unfiltered,
+    # from the network's tally).
+    network = request.user.is_hq and not filters["filters"].narrowed
+    totals = {}
+    for stage, _furthest, _reason, n, revenue in loop_counts(clients, network=network):
+        count, total = totals.get(stage, (0, 0))
+        totals[stage] = (count + n, total + (revenue or 0))
     counts = {stage: n for stage, (n, _revenue) in totals.items()}
     # One query for every column: a UNION ALL of a part per column, each the column's oldest cards (the ones
-    # stuck), found by a subquery that reads the first 50 entries of an index in order (`client_stage_queue` for
+    # stuck), found by a subquery that reads the first 25 entries of an index in order (`client_stage_queue` for
     # headquarters; SQLite has no LIMIT in the parts of a UNION, only in subqueries). A dropped card also says
     # which step it left (re-opening takes it back there), from its history: 50 look-ups.
     last_drop = (
@@ -513,8 +530,11 @@ def kanban(request):
     cards = [Card(*row) for row in parts[0].union(*parts[1:], all=True).order_by()] if parts else []
     columns = {stage: [] for stage in [*LOOP, Stage.DROPPED]}
     now = timezone.now()
+    # Every card's link, from one reverse() (the client's id is the path's only number).
+    detail = reverse("pipeline:client_detail", args=[0])
     for card in sorted(cards, key=lambda c: (c.stage_entered_at, c.pk)):
         card.days = (now - card.stage_entered_at).days
+        card.url = detail.replace("/0/", f"/{card.pk}/", 1)
         columns[card.stage].append(card)
     board = [
         {
