@@ -12,7 +12,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Station
 from quota.calendar import last_working_day
 from targets.serializers import TargetsSummarySerializer
 
@@ -100,7 +99,7 @@ class ProvinceDashboardView(APIView):
     def get(self, request):
         access.require_hq(request.user)
         period = parse_period(request.query_params, today=timezone.localdate())
-        data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
+        _key, data = figures.cached_province_figures(period=period)
         targets = sections.targets(request.user, day=period.day, today=timezone.localdate())
         # Money is a string in the API, as the schema says (DRF's encoder would write a Decimal as a float).
         data = {

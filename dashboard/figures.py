@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import translation
 
 from accounts.models import Station, User
 from accounts.roles import QUOTA_ROLES
@@ -304,6 +305,19 @@ def cached_station_figures(*, station: Station, area=None, period: Period) -> tu
     """`station_figures` through the cache (dashboard/versions.py): the key they are kept under, and the figures."""
     key = versions.figures_key(station=station, area=area, period=period)
     return key, versions.cached(key, lambda: station_figures(station=station, area=area, period=period))
+
+
+def cached_province_figures(*, period: Period) -> tuple[str, dict]:
+    """`province_figures` of every station (what headquarters see) through the cache: computed once a minute at
+    most however many people at headquarters watch, as the page and its API refresh every minute. No version of
+    the network's data is cheap to read (leads arrive somewhere every second at the end of a working day), so the
+    figures are kept for CACHE_SECONDS, or until the roll-up they read past days from is refreshed: the key they
+    are kept under, and the figures."""
+    span = f"{period.day}.{period.start}.{period.end}.{period.kind}"
+    _through, refreshed_at = rollup.totals_through()
+    version = refreshed_at.timestamp() if refreshed_at else ""
+    key = f"dashboard:{versions.NAMESPACE}:province:{span}:{translation.get_language()}:{version}"
+    return key, versions.cached(key, lambda: province_figures(stations=Station.objects.all(), period=period))
 
 
 def _last_judged(station, day: datetime.date, judge: LiveJudge) -> datetime.date | None:

@@ -103,11 +103,14 @@ def province(request):
     context = {"form": form, "period": period}
     if period is None:
         return render(request, "dashboard/province.html", context, status=400)
-    data = figures.province_figures(stations=Station.objects.visible_to(request.user), period=period)
+    # Headquarters see every station: the figures, and the part of the page drawn from them, are shared.
+    key, data = figures.cached_province_figures(period=period)
     context.update(
         data=data,
         targets=_targets_table(sections.targets(request.user, day=period.day, today=timezone.localdate())),
         api_url=f"{reverse('api-dashboard-stations')}?{request.GET.urlencode()}",
+        fragment_key=f"{key}:{request.GET.urlencode()}",
+        cache_seconds=versions.CACHE_SECONDS,
     )
     return render(request, "dashboard/province.html", context)
 

@@ -181,3 +181,36 @@ def test_the_page_shows_new_figures_at_once(station, client):
 
     assert page.context["data"]["totals"]["leads"] == _leads_today(org) == 5
     assert 'data-bind="totals:leads" data-format="">5<' in page.content.decode()
+
+
+def test_the_network_is_computed_once_a_minute_for_all_of_headquarters(
+    station, api_as, client, settings, clock
+):
+    # Local memory: its expiry follows the travelling clock.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    org = station
+    network = "/api/v1/dashboard/stations/?period=30d"
+    first = api_as(org.executive).get(network).json()
+    client.force_login(org.admin)
+    page = client.get("/dashboard/stations/?period=30d")
+    assert page.status_code == 200 and "dashboard-data" in page.content.decode()
+
+    # A lead arriving shows within the cache time, for every viewer at headquarters
+    collect(org.courier, TODAY, 1)
+    assert api_as(org.admin).get(network).json()["totals"]["leads"] == first["totals"]["leads"]
+    clock.shift(datetime.timedelta(seconds=versions.CACHE_SECONDS + 1))
+    assert api_as(org.executive).get(network).json()["totals"]["leads"] == first["totals"]["leads"] + 1
+    assert (
+        f">{first['totals']['leads'] + 1}<" in client.get("/dashboard/stations/?period=30d").content.decode()
+    )
+
+
+def test_the_network_shows_a_refreshed_roll_up_at_once(station, api_as):
+    from dashboard import rollup
+
+    org = station
+    network = "/api/v1/dashboard/stations/?period=30d"
+    before = api_as(org.executive).get(network).json()
+    assert before["clients_as_of"] is None
+    rollup.refresh_totals(today=TODAY)
+    assert api_as(org.executive).get(network).json()["clients_as_of"] is not None
