@@ -149,10 +149,7 @@ def evaluate_station_day(*, station: Station, day: datetime.date) -> DayResult:
     now = timezone.now()
     with transaction.atomic():
         _no_jit()
-        StationDay.objects.bulk_create([StationDay(station=station, day=day)], ignore_conflicts=True)
-        claimed = StationDay.objects.filter(station=station, day=day, evaluated_at__isnull=True).update(
-            evaluated_at=now, working_day=entry.working
-        )
+        claimed = _claim_day(station, day, working=entry.working, now=now)
         if not claimed:  # another worker (or an earlier run) got there first
             return DayResult(station, day, Outcome.ALREADY)
         result = DayResult(station, day, Outcome.EVALUATED, working_day=entry.working)
@@ -183,6 +180,26 @@ def evaluate_station_day(*, station: Station, day: datetime.date) -> DayResult:
             # of messages here would double the time the evaluation takes.
             outbox.task_enqueue(task=email_notifications, args=[ids])
     return result
+
+
+def _claim_day(station, day, *, working: bool, now) -> bool:
+    """Make the station's day evaluated now, unless it already is: one upsert. A second evaluation running at
+    once waits for the first one's row and then finds the day evaluated (False)."""
+    table = StationDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (station_id, day, working_day, evaluated_at, on_duty, met, missed, "
+            "flags_raised, flags_extended) VALUES (%s, %s, %s, %s, 0, 0, 0, 0, 0) "
+            "ON CONFLICT (station_id, day) DO UPDATE SET evaluated_at = excluded.evaluated_at, "
+            f"working_day = excluded.working_day WHERE {table}.evaluated_at IS NULL",
+            [
+                station.pk,
+                connection.ops.adapt_datefield_value(day),
+                working,
+                connection.ops.adapt_datetimefield_value(now),
+            ],
+        )
+        return cursor.rowcount > 0
 
 
 def _write_verdicts(station, day, working: bool, quota: int, now) -> None:
@@ -293,13 +310,14 @@ def _flag(day, now) -> tuple[int, int]:
             {**event_columns, "kind": Value(FlagEventKind.RAISED)},
             candidates.filter(raised_on=day, created_at=now),
         )
-        events_record(
-            type="flag.raised",
-            rows=(  # read only if somebody subscribes to flag.raised
-                (flag_event_data(flag), flag.station_id)
-                for flag in candidates.filter(raised_on=day, created_at=now).order_by("pk")
-            ),
-        )
+
+        def raised_rows():
+            # A generator function, not a generator expression (which would run the query as it is made): the
+            # flags are read only if somebody subscribes to flag.raised.
+            for flag in candidates.filter(raised_on=day, created_at=now).order_by("pk"):
+                yield flag_event_data(flag), flag.station_id
+
+        events_record(type="flag.raised", rows=raised_rows())
     if extended:
         _insert_select(
             FlagEvent,
