@@ -80,15 +80,22 @@ class DayResult:
 # --- SQL helpers ------------------------------------------------------------------------------------------
 
 
-def _insert_select(model, columns: dict, queryset) -> int:
+def _insert_select(model, columns: dict, queryset, *more: tuple[dict, object]) -> int:
     """INSERT INTO <model> (<columns>) SELECT <expressions> FROM <queryset> ON CONFLICT DO NOTHING.
 
     Django has no INSERT … SELECT; compiling the SELECT with the ORM keeps it portable (PostgreSQL, SQLite) and
     makes the insert one statement however many rows it writes. Conflicts with a unique constraint are skipped,
-    which is what makes a repeated insert harmless.
+    which is what makes a repeated insert harmless. `more` are further (columns, queryset) pairs with the same
+    columns, whose rows the same statement inserts (UNION ALL).
     """
-    aliases = {f"ins_{name}": expression for name, expression in columns.items()}
-    select = queryset.order_by().annotate(**aliases).values(*aliases)
+
+    def rows(columns, queryset):
+        aliases = {f"ins_{name}": expression for name, expression in columns.items()}
+        return queryset.order_by().annotate(**aliases).values(*aliases)
+
+    select = rows(columns, queryset)
+    if more:
+        select = select.union(*(rows(*pair) for pair in more), all=True).order_by()
     sql, params = select.query.sql_with_params()
     quote = connection.ops.quote_name
     names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
@@ -386,12 +393,11 @@ def _notify_raised(day, now) -> list[int]:
         Notification,
         columns("area__people__id"),
         new_flags.filter(area__people__role=Role.AREA_MANAGER, area__people__is_active=True),
-    )
-    inserted += _insert_select(
-        Notification,
-        columns("station__people__id"),
-        new_flags.exclude(Exists(managers)).filter(
-            station__people__role=Role.STATION_MASTER, station__people__is_active=True
+        (
+            columns("station__people__id"),
+            new_flags.exclude(Exists(managers)).filter(
+                station__people__role=Role.STATION_MASTER, station__people__is_active=True
+            ),
         ),
     )
     if not inserted:
