@@ -25,7 +25,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Q,
     Subquery,
     Value,
     When,
@@ -164,19 +163,7 @@ def evaluate_station_day(*, station: Station, day: datetime.date) -> DayResult:
         if entry.working:
             result.flags_raised, result.flags_extended = _flag(day, now)
             result.emails = _notify_raised(day, now)
-        totals = DailyTally.objects.filter(day=day, evaluated_at=now).aggregate(
-            n_on_duty=Count("pk", filter=Q(working_day=True)),
-            n_met=Count("pk", filter=Q(met=True)),
-            n_missed=Count("pk", filter=Q(met=False)),
-        )
-        result.on_duty, result.met, result.missed = totals["n_on_duty"], totals["n_met"], totals["n_missed"]
-        StationDay.objects.filter(station=station, day=day).update(
-            on_duty=result.on_duty,
-            met=result.met,
-            missed=result.missed,
-            flags_raised=result.flags_raised,
-            flags_extended=result.flags_extended,
-        )
+        result.on_duty, result.met, result.missed = _sum_up_day(station, day, now, result)
         if result.emails:
             from outbox import services as outbox
 
@@ -207,6 +194,30 @@ def _claim_day(station, day, *, working: bool, now) -> bool:
             ],
         )
         return cursor.rowcount > 0
+
+
+def _sum_up_day(station, day, now, result: DayResult) -> tuple[int, int, int]:
+    """Write the day's summary on the station's day — people on duty, met, missed, counted from the verdicts just
+    written, and the flags — and return the three counts: one UPDATE … RETURNING."""
+    tally, station_day = DailyTally._meta.db_table, StationDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {station_day} SET on_duty = t.on_duty, met = t.met, missed = t.missed, "
+            "flags_raised = %s, flags_extended = %s "
+            "FROM (SELECT COUNT(*) FILTER (WHERE working_day) AS on_duty, COUNT(*) FILTER (WHERE met) AS met, "
+            f"COUNT(*) FILTER (WHERE NOT met) AS missed FROM {tally} WHERE day = %s AND evaluated_at = %s) AS t "
+            f"WHERE {station_day}.station_id = %s AND {station_day}.day = %s "
+            f"RETURNING {station_day}.on_duty, {station_day}.met, {station_day}.missed",
+            [
+                result.flags_raised,
+                result.flags_extended,
+                connection.ops.adapt_datefield_value(day),
+                connection.ops.adapt_datetimefield_value(now),
+                station.pk,
+                connection.ops.adapt_datefield_value(day),
+            ],
+        )
+        return cursor.fetchone()
 
 
 def _write_verdicts(station, day, working: bool, quota: int, now) -> None:
