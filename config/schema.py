@@ -8,10 +8,12 @@ a richer 400) win over these.
 """
 
 import copy
+from collections.abc import Sequence
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiRequest
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
@@ -120,3 +122,71 @@ def _blank_in_model(field) -> bool:
         return model._meta.get_field(field.source).blank
     except FieldDoesNotExist:
         return False
+
+
+# The files the server takes, by media type. It reads the content (and, for photos and documents, the file name's
+# extension), never the part's Content-Type; the encoding's `contentType` tells integrators what to send.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPREADSHEET_TYPES = (XLSX, "text/csv")
+DOCUMENT_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    XLSX,
+    "application/msword",
+    "application/vnd.ms-excel",
+    *PHOTO_TYPES,
+)
+
+
+def upload_request(serializer_class, files: dict[str, Sequence[str]], *, json: bool = True) -> dict:
+    """An operation's request that carries files, for extend_schema(request=...).
+
+    multipart/form-data carries the files, each file part listing the media types the server reads (`encoding`).
+    Its other parts are text, one value each (a list repeats its part): a form has no nested objects (JSON has
+    them) and no null (an optional value is left out). With `json`, the operation also takes JSON: everything
+    but the files, under the serializer's own component name."""
+    name = _component_name(serializer_class)
+    form = _variant(serializer_class, f"{name}Multipart" if json else name, drop=_not_in_forms)
+    request = {
+        "multipart/form-data": OpenApiRequest(
+            form, encoding={part: {"contentType": ", ".join(types)} for part, types in files.items()}
+        )
+    }
+    if json:
+        request = {
+            "application/json": _variant(
+                serializer_class, name, drop=lambda field_name, field: field_name in files
+            ),
+            **request,
+        }
+    return request
+
+
+def _component_name(serializer_class) -> str:
+    ref_name = getattr(getattr(serializer_class, "Meta", None), "ref_name", None)
+    name = ref_name or serializer_class.__name__
+    return name.removesuffix("Serializer") if name.endswith("Serializer") and name != "Serializer" else name
+
+
+def _not_in_forms(field_name, field) -> bool:
+    return isinstance(field, (serializers.BaseSerializer, serializers.DictField, serializers.HStoreField))
+
+
+def _variant(serializer_class, ref_name: str, *, drop):
+    """The serializer as the schema shows it for one media type: without the fields `drop` names and, in a form,
+    without null (nothing spells it)."""
+    in_form = drop is _not_in_forms
+
+    def get_fields(self):
+        fields = super(variant, self).get_fields()
+        for field_name, field in list(fields.items()):
+            if drop(field_name, field):
+                del fields[field_name]
+            elif in_form and field.allow_null:
+                field.allow_null = False
+        return fields
+
+    meta = type("Meta", (getattr(serializer_class, "Meta", object),), {"ref_name": ref_name})
+    variant = type(ref_name, (serializer_class,), {"Meta": meta, "get_fields": get_fields})
+    return variant

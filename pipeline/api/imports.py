@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.api import JSONParser
+from config.schema import SPREADSHEET_TYPES, upload_request
 
 from ..models import ImportJob
 from ..models.imports import ImportKind
@@ -80,7 +81,10 @@ class ImportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "with_preview": self.action in ("create", "retrieve")}
 
-    @extend_schema(request={"multipart/form-data": ImportUploadInput}, responses={201: ImportJobSerializer})
+    @extend_schema(
+        request=upload_request(ImportUploadInput, {"file": SPREADSHEET_TYPES}, json=False),
+        responses={201: ImportJobSerializer},
+    )
     def create(self, request, *args, **kwargs):
         data = ImportUploadInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import HISTORY_IMPORTERS
 from config.api import JSONParser
 from config.filtering import FilterBackend
+from config.schema import PHOTO_TYPES, upload_request
 from config.throttling import throttle
 from config.web import XLSX, xlsx_response
 
@@ -345,6 +346,10 @@ class LeadUpdateInput(LeadInput):
         return fields
 
 
+class LeadPhotoUpload(serializers.Serializer):
+    photos = serializers.ListField(child=serializers.FileField())
+
+
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=validation.MAX_TEXT)
 
@@ -472,7 +477,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         )
 
     @extend_schema(
-        request=LeadInput,
+        request=upload_request(LeadInput, {"photos": PHOTO_TYPES}),
         responses={201: LeadSerializer},
         parameters=[
             OpenApiParameter(
@@ -504,7 +509,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         self.action = "retrieve"
         return self._out(lead, status.HTTP_201_CREATED, written=created, **headers)
 
-    @extend_schema(request=LeadUpdateInput, responses=LeadSerializer)
+    @extend_schema(request=upload_request(LeadUpdateInput, {"photos": PHOTO_TYPES}), responses=LeadSerializer)
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()
         data = LeadUpdateInput(data=request.data, partial=True)
@@ -602,7 +607,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
             )
         )
 
-    @extend_schema(request=LeadUpdateInput, responses=LeadSerializer)
+    @extend_schema(request=upload_request(LeadUpdateInput, {"photos": PHOTO_TYPES}), responses=LeadSerializer)
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
         """The collector completes a returned lead (any form fields) and sends it back for review."""
@@ -618,11 +623,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         return self._out(lead)
 
     @extend_schema(
-        request={
-            "multipart/form-data": inline_serializer(
-                "LeadPhotoUpload", {"photos": serializers.ListField(child=serializers.FileField())}
-            )
-        },
+        request=upload_request(LeadPhotoUpload, {"photos": PHOTO_TYPES}, json=False),
         responses={201: LeadPhotoSerializer(many=True)},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])

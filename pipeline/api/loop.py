@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import RolePermission
 from accounts.roles import LOOP_ROLES
+from config.schema import DOCUMENT_TYPES, upload_request
 
 from ..models import (
     Client,
@@ -526,7 +527,7 @@ class ContractInput(serializers.ModelSerializer):
         return attrs
 
 
-@_with_create(ContractInput, ContractSerializer)
+@_with_create(upload_request(ContractInput, {"attachment": DOCUMENT_TYPES}), ContractSerializer)
 class ContractViewSet(StepRecordViewSet):
     model = Contract
     serializer_class = ContractSerializer
