@@ -104,6 +104,24 @@ class AutoSchema(SpectacularAutoSchema):
         if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
             del schema["format"]
             schema["pattern"] = TIME_PATTERN
+        if (
+            isinstance(field, serializers.DecimalField)
+            and schema.get("format") == "decimal"
+            and "pattern" in schema
+        ):
+            schema["pattern"] = _decimal_pattern(field)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = r"\S"  # blanks alone are trimmed to nothing: "This field may not be blank."
+        if isinstance(field, serializers.FileField) and not field.allow_empty_file and direction == "request":
+            schema.setdefault("minLength", 1)  # "The submitted file is empty."
+        if isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
+            schema["minItems"] = max(schema.get("minItems", 0), 1)  # "This list may not be empty."
         return schema
 
     def _error_schema(self, name: str) -> dict:
@@ -112,6 +130,18 @@ class AutoSchema(SpectacularAutoSchema):
         )
         self.registry.register_on_missing(component)
         return component.ref
+
+
+def _decimal_pattern(field) -> str:
+    """What DRF reads as a number of the field's digits: drf-spectacular's pattern also lets "", "-" and "."
+    through, which DRF refuses ("A valid number is required."); no minus sign where no number below zero is taken."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    fraction = rf"(?:\.[0-9]{{0,{places}}})?" if places else ""
+    only_fraction = rf"|\.[0-9]{{1,{places}}}" if places else ""
+    if whole == 0:
+        return rf"^{sign}(?:0{fraction}{only_fraction})$"
+    return rf"^{sign}(?:[0-9]{{1,{whole}}}{fraction}{only_fraction})$"
 
 
 def _blank_in_model(field) -> bool:

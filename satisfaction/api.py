@@ -510,7 +510,9 @@ class ReadingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         reading = self.get_queryset().get(client=data["client"], indicator=data["indicator"], day=data["day"])
         return Response(self.get_serializer(reading).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ReadingBulkSerializer, responses={201: s.RecordResultSerializer})
+    @extend_schema(
+        request={"application/json": s.ReadingBulkSerializer}, responses={201: s.RecordResultSerializer}
+    )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         """`{"readings": [{"client", "indicator", "day", "value"}, ...]}`; errors name the item numbers."""

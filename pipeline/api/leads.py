@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
@@ -382,6 +387,25 @@ class BulkReviewInput(serializers.Serializer):
     )
 
 
+class BulkAcceptInput(BulkReviewInput):
+    action = serializers.ChoiceField(choices=["accept"])
+
+
+class BulkReturnInput(BulkReviewInput):
+    action = serializers.ChoiceField(choices=["return"])
+    reason = serializers.CharField(
+        max_length=validation.MAX_TEXT, help_text="Why the leads go back to their collectors."
+    )
+
+
+# The schema's request: returning needs a reason (BulkReviewInput checks it on the server, by the action).
+BulkReviewRequest = PolymorphicProxySerializer(
+    component_name="LeadBulkReviewInput",
+    serializers={"accept": BulkAcceptInput, "return": BulkReturnInput},
+    resource_type_field_name="action",
+)
+
+
 class BulkReviewResult(serializers.Serializer):
     id = serializers.IntegerField()
     ok = serializers.BooleanField()
@@ -538,7 +562,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         )
         return Response({"status": LeadStatus.ACCEPTED, "client": client.pk})
 
-    @extend_schema(request=BulkReviewInput, responses=BulkReviewResponse)
+    @extend_schema(request=BulkReviewRequest, responses=BulkReviewResponse)
     @action(
         detail=False, methods=["post"], url_path="bulk-review", filterset_class=None, pagination_class=None
     )
