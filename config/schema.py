@@ -18,6 +18,10 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
 
+# A month as the API takes it: YYYY-MM, years 0001-9999.
+MONTH_PATTERN = r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"}
+
 # DRF writes times as "09:30:00"; JSON Schema's `time` format wants an offset too ("09:30:00+08:00").
 TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
 

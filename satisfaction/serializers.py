@@ -455,13 +455,9 @@ class ReadingRowSerializer(serializers.Serializer):
     value = serializers.CharField(help_text=_("A number; percentages as 0–100."))
 
 
-@extend_schema_field(ReadingRowSerializer(many=True))
-class ReadingRowsField(serializers.ListField):
-    """Each item is read as the service reads a spreadsheet row (indicators._validate); the schema shows its fields."""
-
-
 class ReadingBulkSerializer(serializers.Serializer):
-    readings = ReadingRowsField(child=serializers.DictField(), allow_empty=False)
+    # Text each (numbers are taken as their text), then read as the service reads a spreadsheet's rows.
+    readings = ReadingRowSerializer(many=True, allow_empty=False)
 
 
 class ReadingUploadSerializer(serializers.Serializer):

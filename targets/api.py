@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Area, Station, User, today_for
+from config.schema import MONTH
 
 from . import scorecards, services
 from .models import Level, Metric, Target
@@ -111,7 +112,7 @@ class TargetQuery(serializers.Serializer):
 # Ids start at 1; the query refuses 0 (min_value=1), so the schema says so.
 ID = {"type": "integer", "minimum": 1}
 TARGET_FILTERS = [
-    OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
+    OpenApiParameter("month", MONTH, description="YYYY-MM"),
     OpenApiParameter("metric", OpenApiTypes.STR, enum=list(Metric.values)),
     OpenApiParameter("level", OpenApiTypes.STR, enum=list(Level.values)),
     OpenApiParameter("person", ID),
@@ -196,7 +197,7 @@ class ScorecardSerializer(serializers.Serializer):
 class ScorecardView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: this month)"),
+            OpenApiParameter("month", MONTH, description="YYYY-MM (default: this month)"),
             OpenApiParameter(
                 "level", OpenApiTypes.STR, enum=list(Level.values), description="Default: person."
             ),

@@ -4,13 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.schema import MONTH
+
 from . import scorecards
 
-# YYYY-MM, years 0001-9999 (scorecards.parse_month).
-MONTH_PATTERN = r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$"
 
-
-@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"})
+@extend_schema_field(MONTH)
 class MonthField(serializers.Field):
     """A month as `YYYY-MM`."""
 

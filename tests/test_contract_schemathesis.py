@@ -222,7 +222,14 @@ def api_schema(org, admin, _in_process):
     config = SchemathesisConfig.from_dict(
         {
             "seed": SEED,
-            "generation": {"max-examples": MAX_EXAMPLES, "database": "none", "no-shrink": True},
+            # DRF refuses a NUL character in any text ("Null characters are not allowed."), which the schema does
+            # not repeat on every string; so none is generated (the refusal is a clear 400 all the same).
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "database": "none",
+                "no-shrink": True,
+                "allow-x00": False,
+            },
             "phases": {
                 "examples": {"enabled": True},
                 # Methods an operation does not have answer 405 everywhere (one test says so); not tried here.
