@@ -11,6 +11,8 @@ import copy
 from collections.abc import Sequence
 
 from django.core.exceptions import FieldDoesNotExist
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiRequest
@@ -146,6 +148,26 @@ def _decimal_pattern(field) -> str:
     if whole == 0:
         return rf"^{sign}(?:0{fraction}{only_fraction})$"
     return rf"^{sign}(?:[0-9]{{1,{whole}}}{fraction}{only_fraction})$"
+
+
+class IdFilterExtension(DjangoFilterExtension):
+    """A record's id in a filter is a database id, from 1: config.filtering answers an unknown one 404, and refuses
+    one that is no id at all (a minus sign) with a 400, so the schema says where ids start."""
+
+    target_class = "config.filtering.FilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if isinstance(filter_field, (ModelChoiceFilter, ModelMultipleChoiceFilter)):
+            for parameter in parameters:
+                schema = parameter["schema"]
+                schema = schema.get("items", schema)
+                if schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)
+        return parameters
 
 
 def _blank_in_model(field) -> bool:
