@@ -1,8 +1,10 @@
+import zoneinfo
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
@@ -17,8 +19,22 @@ from .models import ApiToken, Area, Notification, Station, User
 from .permissions import RolePermission
 from .roles import ORG_MANAGERS, Role
 
+# The zones a station's clock may keep (Station.clean checks the same).
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+@extend_schema_field({"type": "string", "enum": TIME_ZONES}, component_name="TimeZone")
+class TimeZoneField(serializers.ChoiceField):
+    """An IANA time zone (the schema lists the values once, without a description repeating each)."""
+
 
 class StationSerializer(serializers.ModelSerializer):
+    timezone = TimeZoneField(
+        choices=TIME_ZONES,
+        required=False,
+        help_text="An IANA time zone; the default is the server's (TIME_ZONE).",
+    )
+
     class Meta:
         model = Station
         fields = ["id", "name", "code", "timezone", "branch", "created_at"]

@@ -8,13 +8,21 @@ a richer 400) win over these.
 """
 
 import copy
+from collections.abc import Sequence
 
 from django.core.exceptions import FieldDoesNotExist
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiRequest
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.settings import api_settings
+
+# A month as the API takes it: YYYY-MM, years 0001-9999.
+MONTH_PATTERN = r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"}
 
 # DRF writes times as "09:30:00"; JSON Schema's `time` format wants an offset too ("09:30:00+08:00").
 TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
@@ -102,6 +110,24 @@ class AutoSchema(SpectacularAutoSchema):
         if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
             del schema["format"]
             schema["pattern"] = TIME_PATTERN
+        if (
+            isinstance(field, serializers.DecimalField)
+            and schema.get("format") == "decimal"
+            and "pattern" in schema
+        ):
+            schema["pattern"] = _decimal_pattern(field)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = r"\S"  # blanks alone are trimmed to nothing: "This field may not be blank."
+        if isinstance(field, serializers.FileField) and not field.allow_empty_file and direction == "request":
+            schema.setdefault("minLength", 1)  # "The submitted file is empty."
+        if isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
+            schema["minItems"] = max(schema.get("minItems", 0), 1)  # "This list may not be empty."
         return schema
 
     def _error_schema(self, name: str) -> dict:
@@ -112,6 +138,38 @@ class AutoSchema(SpectacularAutoSchema):
         return component.ref
 
 
+def _decimal_pattern(field) -> str:
+    """What DRF reads as a number of the field's digits: drf-spectacular's pattern also lets "", "-" and "."
+    through, which DRF refuses ("A valid number is required."); no minus sign where no number below zero is taken."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    fraction = rf"(?:\.[0-9]{{0,{places}}})?" if places else ""
+    only_fraction = rf"|\.[0-9]{{1,{places}}}" if places else ""
+    if whole == 0:
+        return rf"^{sign}(?:0{fraction}{only_fraction})$"
+    return rf"^{sign}(?:[0-9]{{1,{whole}}}{fraction}{only_fraction})$"
+
+
+class IdFilterExtension(DjangoFilterExtension):
+    """A record's id in a filter is a database id, from 1: config.filtering answers an unknown one 404, and refuses
+    one that is no id at all (a minus sign) with a 400, so the schema says where ids start."""
+
+    target_class = "config.filtering.FilterBackend"
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if isinstance(filter_field, (ModelChoiceFilter, ModelMultipleChoiceFilter)):
+            for parameter in parameters:
+                schema = parameter["schema"]
+                schema = schema.get("items", schema)
+                if schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)
+        return parameters
+
+
 def _blank_in_model(field) -> bool:
     model = getattr(getattr(field.parent, "Meta", None), "model", None)
     if model is None or not field.source or "." in field.source:
@@ -120,3 +178,71 @@ def _blank_in_model(field) -> bool:
         return model._meta.get_field(field.source).blank
     except FieldDoesNotExist:
         return False
+
+
+# The files the server takes, by media type. It reads the content (and, for photos and documents, the file name's
+# extension), never the part's Content-Type; the encoding's `contentType` tells integrators what to send.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPREADSHEET_TYPES = (XLSX, "text/csv")
+DOCUMENT_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    XLSX,
+    "application/msword",
+    "application/vnd.ms-excel",
+    *PHOTO_TYPES,
+)
+
+
+def upload_request(serializer_class, files: dict[str, Sequence[str]], *, json: bool = True) -> dict:
+    """An operation's request that carries files, for extend_schema(request=...).
+
+    multipart/form-data carries the files, each file part listing the media types the server reads (`encoding`).
+    Its other parts are text, one value each (a list repeats its part): a form has no nested objects (JSON has
+    them) and no null (an optional value is left out). With `json`, the operation also takes JSON: everything
+    but the files, under the serializer's own component name."""
+    name = _component_name(serializer_class)
+    form = _variant(serializer_class, f"{name}Multipart" if json else name, drop=_not_in_forms)
+    request = {
+        "multipart/form-data": OpenApiRequest(
+            form, encoding={part: {"contentType": ", ".join(types)} for part, types in files.items()}
+        )
+    }
+    if json:
+        request = {
+            "application/json": _variant(
+                serializer_class, name, drop=lambda field_name, field: field_name in files
+            ),
+            **request,
+        }
+    return request
+
+
+def _component_name(serializer_class) -> str:
+    ref_name = getattr(getattr(serializer_class, "Meta", None), "ref_name", None)
+    name = ref_name or serializer_class.__name__
+    return name.removesuffix("Serializer") if name.endswith("Serializer") and name != "Serializer" else name
+
+
+def _not_in_forms(field_name, field) -> bool:
+    return isinstance(field, (serializers.BaseSerializer, serializers.DictField, serializers.HStoreField))
+
+
+def _variant(serializer_class, ref_name: str, *, drop):
+    """The serializer as the schema shows it for one media type: without the fields `drop` names and, in a form,
+    without null (nothing spells it)."""
+    in_form = drop is _not_in_forms
+
+    def get_fields(self):
+        fields = super(variant, self).get_fields()
+        for field_name, field in list(fields.items()):
+            if drop(field_name, field):
+                del fields[field_name]
+            elif in_form and field.allow_null:
+                field.allow_null = False
+        return fields
+
+    meta = type("Meta", (getattr(serializer_class, "Meta", object),), {"ref_name": ref_name})
+    variant = type(ref_name, (serializer_class,), {"Meta": meta, "get_fields": get_fields})
+    return variant

@@ -22,6 +22,7 @@ from accounts.permissions import RolePermission
 from accounts.roles import COMPLAINT_ROLES, INDICATOR_ADMINS, INDICATOR_WRITERS, SURVEY_MANAGERS
 from config.api import Conflict, JSONParser, Pagination
 from config.filtering import names_no_record
+from config.schema import XLSX, upload_request
 from pipeline.models import Client
 from pipeline.models.clients import RelationshipStage, Tier
 
@@ -509,7 +510,9 @@ class ReadingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         reading = self.get_queryset().get(client=data["client"], indicator=data["indicator"], day=data["day"])
         return Response(self.get_serializer(reading).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ReadingBulkSerializer, responses={201: s.RecordResultSerializer})
+    @extend_schema(
+        request={"application/json": s.ReadingBulkSerializer}, responses={201: s.RecordResultSerializer}
+    )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         """`{"readings": [{"client", "indicator", "day", "value"}, ...]}`; errors name the item numbers."""
@@ -525,7 +528,8 @@ class ReadingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(result, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request={"multipart/form-data": s.ReadingUploadSerializer}, responses={201: s.RecordResultSerializer}
+        request=upload_request(s.ReadingUploadSerializer, {"file": [XLSX]}, json=False),
+        responses={201: s.RecordResultSerializer},
     )
     @action(detail=False, methods=["post"])
     def upload(self, request):

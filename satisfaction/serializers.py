@@ -456,7 +456,8 @@ class ReadingRowSerializer(serializers.Serializer):
 
 
 class ReadingBulkSerializer(serializers.Serializer):
-    readings = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+    # Text each (numbers are taken as their text), then read as the service reads a spreadsheet's rows.
+    readings = ReadingRowSerializer(many=True, allow_empty=False)
 
 
 class ReadingUploadSerializer(serializers.Serializer):

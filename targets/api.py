@@ -3,12 +3,19 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Area, Station, User, today_for
+from config.schema import MONTH
 
 from . import scorecards, services
 from .models import Level, Metric, Target
@@ -67,6 +74,32 @@ class TargetInput(serializers.Serializer):
         return attrs
 
 
+class _TargetOf(serializers.Serializer):
+    month = MonthField()
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+
+class PersonTargetInput(_TargetOf):
+    person = serializers.IntegerField(help_text="A person's id.")
+
+
+class AreaTargetInput(_TargetOf):
+    area = serializers.IntegerField(help_text="An area's id.")
+
+
+class StationTargetInput(_TargetOf):
+    station = serializers.IntegerField(help_text="A station's id.")
+
+
+# The schema's request: one subject of the three (TargetInput checks it on the server: exactly one not null).
+TargetRequest = PolymorphicProxySerializer(
+    component_name="TargetInput",
+    serializers=[PersonTargetInput, AreaTargetInput, StationTargetInput],
+    resource_type_field_name=None,
+)
+
+
 class TargetQuery(serializers.Serializer):
     month = MonthField(required=False)
     metric = serializers.ChoiceField(choices=Metric.choices, required=False)
@@ -79,7 +112,7 @@ class TargetQuery(serializers.Serializer):
 # Ids start at 1; the query refuses 0 (min_value=1), so the schema says so.
 ID = {"type": "integer", "minimum": 1}
 TARGET_FILTERS = [
-    OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
+    OpenApiParameter("month", MONTH, description="YYYY-MM"),
     OpenApiParameter("metric", OpenApiTypes.STR, enum=list(Metric.values)),
     OpenApiParameter("level", OpenApiTypes.STR, enum=list(Level.values)),
     OpenApiParameter("person", ID),
@@ -91,7 +124,7 @@ TARGET_FILTERS = [
 @extend_schema_view(
     list=extend_schema(parameters=TARGET_FILTERS),
     create=extend_schema(
-        request=TargetInput,
+        request=TargetRequest,
         responses={201: TargetSerializer, 200: TargetSerializer},
         description="Set a month's target of one person, area or station; the same subject, month and metric again "
         "replaces it (200).",
@@ -164,7 +197,7 @@ class ScorecardSerializer(serializers.Serializer):
 class ScorecardView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: this month)"),
+            OpenApiParameter("month", MONTH, description="YYYY-MM (default: this month)"),
             OpenApiParameter(
                 "level", OpenApiTypes.STR, enum=list(Level.values), description="Default: person."
             ),

@@ -1,14 +1,15 @@
 """Output shapes shared by the targets API and the dashboard's (the month as YYYY-MM, a ranking)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from config.schema import MONTH
 
 from . import scorecards
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(MONTH)
 class MonthField(serializers.Field):
     """A month as `YYYY-MM`."""
 

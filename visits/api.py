@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.permissions import RolePermission
 from accounts.roles import LOOP_ROLES
 from config.api import JSONParser
+from config.schema import PHOTO_TYPES, upload_request
 from pipeline.api.loop import PersonField, VisibleClientField
 from pipeline.models import ClientContact
 
@@ -239,7 +240,12 @@ class VisitRecordFilter(filters.FilterSet):
         fields = ["client", "by", "kind", "outcome"]
 
 
-@extend_schema_view(create=extend_schema(request=VisitRecordInput, responses={201: VisitRecordSerializer}))
+@extend_schema_view(
+    create=extend_schema(
+        request=upload_request(VisitRecordInput, {"photos": PHOTO_TYPES}),
+        responses={201: VisitRecordSerializer},
+    )
+)
 class VisitRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = VisitRecordSerializer
     permission_classes = [RolePermission]
@@ -264,7 +270,10 @@ class VisitRecordViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         record = services.record_create(by=request.user, location=location, **values)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": PhotoInput}, responses={201: VisitPhotoSerializer})
+    @extend_schema(
+        request=upload_request(PhotoInput, {"image": PHOTO_TYPES}, json=False),
+        responses={201: VisitPhotoSerializer},
+    )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def photos(self, request, pk=None):
         """Add a photo to a visit record."""

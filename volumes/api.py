@@ -8,6 +8,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from accounts.roles import VOLUME_READERS, VOLUME_WRITERS
+from config.schema import MONTH
 
 from . import services
 from .models import MonthlyVolume
@@ -101,7 +102,7 @@ class VolumeQuery(serializers.Serializer):
         description="Stored monthly volumes of the clients you see, newest month first.",
         parameters=[
             OpenApiParameter("client", {"type": "integer", "minimum": 1}),
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
+            OpenApiParameter("month", MONTH, description="YYYY-MM"),
             OpenApiParameter("source", OpenApiTypes.STR),
         ],
     ),

@@ -45,7 +45,7 @@ class FeedResult:
 def month_parse(text) -> datetime.date:
     """ "YYYY-MM" → the month's first day; ValidationError otherwise."""
     match = MONTH.match(text) if isinstance(text, str) else None
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
         raise ValidationError(_("Give the month as YYYY-MM."))
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
 

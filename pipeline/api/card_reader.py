@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import RolePermission
 from accounts.roles import LEAD_COLLECTORS
+from config.schema import PHOTO_TYPES, upload_request
 
 from ..services.card_reader import CardImageTooLarge, card_read
 
@@ -86,7 +87,7 @@ class ReadCardView(APIView):
 
     @extend_schema(
         operation_id="leads_read_card",
-        request={"multipart/form-data": CardPhotoInput},
+        request=upload_request(CardPhotoInput, {"photo": PHOTO_TYPES}, json=False),
         responses={
             200: CardReadingSerializer,
             400: OpenApiResponse(_Refusal, description="Not an image the reader can read, or no photo."),

@@ -1,13 +1,15 @@
 """REST API of spreadsheet imports of leads and clients: upload, preview, start, follow."""
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.api import JSONParser
+from config.schema import SPREADSHEET_TYPES, upload_request
 
 from ..models import ImportJob
 from ..models.imports import ImportKind
@@ -51,19 +53,38 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return {"rows": data["rows"], "sample_errors": data["sample_errors"]}
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "nullable": True,
+        "description": 'Column index -> field, e.g. {"0": "company_name", "3": "contact_phone"}; null or left out: '
+        "guessed from the headers.",
+    }
+)
+class MappingField(serializers.JSONField):
+    """A column mapping: a JSON object (in a form, its JSON text), or null."""
+
+    default_error_messages = {"not_an_object": _("Give the mapping as an object: column index -> field.")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is not None and not isinstance(value, dict):
+            self.fail("not_an_object")
+        return value
+
+
 class ImportUploadInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportKind.choices)
     file = serializers.FileField(
         help_text=".xlsx or .csv (UTF-8 or GBK); the first non-empty row is the header."
     )
-    mapping = serializers.JSONField(
-        required=False, help_text='Column index -> field, e.g. {"0": "company_name", "3": "contact_phone"}.'
-    )
+    mapping = MappingField(required=False, allow_null=True)
     start = serializers.BooleanField(default=False, help_text="Start the import at once with this mapping.")
 
 
 class ImportStartInput(serializers.Serializer):
-    mapping = serializers.JSONField(required=False)
+    mapping = MappingField(required=False, allow_null=True)
 
 
 class ImportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -80,7 +101,10 @@ class ImportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "with_preview": self.action in ("create", "retrieve")}
 
-    @extend_schema(request={"multipart/form-data": ImportUploadInput}, responses={201: ImportJobSerializer})
+    @extend_schema(
+        request=upload_request(ImportUploadInput, {"file": SPREADSHEET_TYPES}, json=False),
+        responses={201: ImportJobSerializer},
+    )
     def create(self, request, *args, **kwargs):
         data = ImportUploadInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
@@ -25,6 +30,7 @@ from accounts.models import User
 from accounts.roles import HISTORY_IMPORTERS
 from config.api import JSONParser
 from config.filtering import FilterBackend
+from config.schema import PHOTO_TYPES, upload_request
 from config.throttling import throttle
 from config.web import XLSX, xlsx_response
 
@@ -345,6 +351,10 @@ class LeadUpdateInput(LeadInput):
         return fields
 
 
+class LeadPhotoUpload(serializers.Serializer):
+    photos = serializers.ListField(child=serializers.FileField())
+
+
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=validation.MAX_TEXT)
 
@@ -375,6 +385,25 @@ class BulkReviewInput(serializers.Serializer):
     reason = serializers.CharField(
         max_length=validation.MAX_TEXT, required=False, allow_blank=True, help_text="Required to return."
     )
+
+
+class BulkAcceptInput(BulkReviewInput):
+    action = serializers.ChoiceField(choices=["accept"])
+
+
+class BulkReturnInput(BulkReviewInput):
+    action = serializers.ChoiceField(choices=["return"])
+    reason = serializers.CharField(
+        max_length=validation.MAX_TEXT, help_text="Why the leads go back to their collectors."
+    )
+
+
+# The schema's request: returning needs a reason (BulkReviewInput checks it on the server, by the action).
+BulkReviewRequest = PolymorphicProxySerializer(
+    component_name="LeadBulkReviewInput",
+    serializers={"accept": BulkAcceptInput, "return": BulkReturnInput},
+    resource_type_field_name="action",
+)
 
 
 class BulkReviewResult(serializers.Serializer):
@@ -472,7 +501,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         )
 
     @extend_schema(
-        request=LeadInput,
+        request=upload_request(LeadInput, {"photos": PHOTO_TYPES}),
         responses={201: LeadSerializer},
         parameters=[
             OpenApiParameter(
@@ -504,7 +533,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         self.action = "retrieve"
         return self._out(lead, status.HTTP_201_CREATED, written=created, **headers)
 
-    @extend_schema(request=LeadUpdateInput, responses=LeadSerializer)
+    @extend_schema(request=upload_request(LeadUpdateInput, {"photos": PHOTO_TYPES}), responses=LeadSerializer)
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()
         data = LeadUpdateInput(data=request.data, partial=True)
@@ -533,7 +562,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         )
         return Response({"status": LeadStatus.ACCEPTED, "client": client.pk})
 
-    @extend_schema(request=BulkReviewInput, responses=BulkReviewResponse)
+    @extend_schema(request=BulkReviewRequest, responses=BulkReviewResponse)
     @action(
         detail=False, methods=["post"], url_path="bulk-review", filterset_class=None, pagination_class=None
     )
@@ -602,7 +631,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
             )
         )
 
-    @extend_schema(request=LeadUpdateInput, responses=LeadSerializer)
+    @extend_schema(request=upload_request(LeadUpdateInput, {"photos": PHOTO_TYPES}), responses=LeadSerializer)
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
         """The collector completes a returned lead (any form fields) and sends it back for review."""
@@ -618,11 +647,7 @@ class LeadViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         return self._out(lead)
 
     @extend_schema(
-        request={
-            "multipart/form-data": inline_serializer(
-                "LeadPhotoUpload", {"photos": serializers.ListField(child=serializers.FileField())}
-            )
-        },
+        request=upload_request(LeadPhotoUpload, {"photos": PHOTO_TYPES}, json=False),
         responses={201: LeadPhotoSerializer(many=True)},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])

@@ -7,7 +7,6 @@ an output serializer answers. Everything is looked up through `visible_to`, so o
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import RolePermission
 from accounts.roles import LOOP_ROLES
+from config.schema import DOCUMENT_TYPES, upload_request
 
 from ..models import (
     Client,
@@ -377,8 +377,12 @@ class ProposalInput(serializers.Serializer):
     lines = QuoteLineSerializer(many=True)
 
 
-class StatusInput(serializers.Serializer):
-    status = serializers.CharField()
+class ProposalStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ProposalStatus.choices)
+
+
+class OpportunityStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OpportunityStatus.choices)
 
 
 @_with_create(ProposalInput, ProposalSerializer)
@@ -396,10 +400,10 @@ class ProposalViewSet(StepRecordViewSet):
     def perform_write(self, data):
         return steps.proposal_create(client=data.pop("client"), by=self.request.user, **data)
 
-    @extend_schema(request=StatusInput, responses=ProposalSerializer)
+    @extend_schema(request=ProposalStatusInput, responses=ProposalSerializer)
     @action(detail=True, methods=["post"], url_path="status")
     def status(self, request, pk=None):
-        data = StatusInput(data=request.data)
+        data = ProposalStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         proposal = steps.proposal_set_status(
             proposal=self.get_object(), by=request.user, status=data.validated_data["status"]
@@ -526,7 +530,7 @@ class ContractInput(serializers.ModelSerializer):
         return attrs
 
 
-@_with_create(ContractInput, ContractSerializer)
+@_with_create(upload_request(ContractInput, {"attachment": DOCUMENT_TYPES}), ContractSerializer)
 class ContractViewSet(StepRecordViewSet):
     model = Contract
     serializer_class = ContractSerializer
@@ -613,13 +617,11 @@ class OpportunityViewSet(StepRecordViewSet):
     def perform_write(self, data):
         return steps.opportunity_create(client=data.pop("client"), by=self.request.user, **data)
 
-    @extend_schema(request=StatusInput, responses=OpportunitySerializer)
+    @extend_schema(request=OpportunityStatusInput, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"], url_path="status")
     def status(self, request, pk=None):
-        data = StatusInput(data=request.data)
+        data = OpportunityStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["status"] not in OpportunityStatus.values:
-            raise serializers.ValidationError({"status": _("Unknown status.")})
         opportunity = steps.opportunity_set_status(
             opportunity=self.get_object(), by=request.user, status=data.validated_data["status"]
         )
