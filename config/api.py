@@ -152,8 +152,11 @@ class Pagination(PageNumberPagination):
 def changes_query(request) -> tuple | None:
     """(updated_since, cursor position) when the request pulls changes (`?updated_since=` or `?cursor=`), else
     None; a malformed value is a 400 naming its parameter."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
     from django.utils import timezone
     from django.utils.dateparse import parse_datetime
+
+    from .filtering import instant_utc
 
     raw_since = request.query_params.get("updated_since")
     raw_cursor = request.query_params.get("cursor")
@@ -171,8 +174,12 @@ def changes_query(request) -> tuple | None:
             raise exceptions.ValidationError(
                 {"updated_since": [_("Give a date and time in ISO 8601, e.g. 2026-03-01T08:00:00+08:00.")]}
             )
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
+        try:
+            since = instant_utc(timezone.make_aware(since) if timezone.is_naive(since) else since)
+        except (DjangoValidationError, OverflowError, ValueError):
+            raise exceptions.ValidationError(
+                {"updated_since": [_("Give a date and time in ISO 8601, e.g. 2026-03-01T08:00:00+08:00.")]}
+            ) from None
     cursor = None
     if raw_cursor:
         cursor = paging.cursor_decode(raw_cursor)

@@ -6,10 +6,38 @@ unknown one an invalid choice (400); that is the same missing object as in the p
 malformed id, or any other bad filter alongside, stays 400.
 """
 
-from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_filters import IsoDateTimeFilter, ModelChoiceFilter, ModelMultipleChoiceFilter
 from django_filters import utils as filter_utils
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotFound
+
+BAD_INSTANT = _("Give a date and time in ISO 8601, e.g. 2026-03-01T08:00:00+08:00.")
+
+
+def instant_utc(value: datetime.datetime) -> datetime.datetime:
+    """An aware moment in UTC: an offset PostgreSQL cannot take (beyond ±15:59) or a moment before the year 1 is a
+    ValidationError, not a database error."""
+    try:
+        return value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(BAD_INSTANT, code="invalid") from None
+
+
+class InstantField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return None if value is None else instant_utc(value)
+
+
+class InstantFilter(IsoDateTimeFilter):
+    """A moment in the query (ISO 8601, with or without an offset), compared in UTC."""
+
+    field_class = InstantField
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Station
+from config.filtering import instant_utc
 from outbox.events import EVENT_TYPES
 
 from .models import Scope
@@ -36,6 +37,10 @@ class KeyForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for a key that does not expire."),
     )
+
+    def clean_expires_at(self):
+        value = self.cleaned_data["expires_at"]
+        return None if value is None else instant_utc(value)
 
 
 class WebhookForm(forms.Form):

@@ -116,6 +116,8 @@ def test_scope_still_applies(org, api_as):
     [
         ({"updated_since": "yesterday"}, "updated_since"),
         ({"updated_since": "2026-13-01T00:00:00"}, "updated_since"),
+        # A moment before the year 1 (in UTC): a 400, not a database error
+        ({"updated_since": "0001-01-01T00:00:00+08:00"}, "updated_since"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"updated_since": "2026-01-01T00:00:00+08:00", "cursor": "W10"}, "cursor"),
     ],
@@ -180,3 +182,18 @@ def test_a_list_read_light_pulls_changes_with_the_same_rows(org, api_as):
     assert [row["id"] for row in rows] == [lead.pk for lead in leads]
     plain = api.get("/api/v1/leads/").json()["results"]
     assert {tuple(sorted(row)) for row in rows} == {tuple(sorted(row)) for row in plain}
+
+
+def test_a_moment_before_the_year_1_is_a_400_in_a_filter(org, api_as):
+    answer = api_as(org.admin).get(
+        "/api/v1/visit-records/", {"visited_from": "0001-01-01T00:00:00+08:00"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert answer.status_code == 400
+    assert "visited_from" in answer.json()
+
+
+@pytest.mark.parametrize("value", ["0022-01-29T21:46:18.9+19:42", "2026-01-01T00:00:00-11:00"])
+def test_a_moment_with_any_offset_filters_in_utc(org, api_as, value):
+    # PostgreSQL refuses offsets beyond ±15:59 (a 500 before); the moment is compared in UTC.
+    assert api_as(org.admin).get("/api/v1/visit-records/", {"visited_from": value}).status_code == 200
+    assert api_as(org.admin).get("/api/v1/clients/", {"updated_since": value}).status_code == 200

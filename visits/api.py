@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.permissions import RolePermission
 from accounts.roles import LOOP_ROLES
 from config.api import JSONParser
+from config.filtering import InstantFilter
 from config.schema import PHOTO_TYPES, upload_request
 from pipeline.api.loop import PersonField, VisibleClientField
 from pipeline.models import ClientContact
@@ -232,8 +233,8 @@ class PhotoInput(serializers.Serializer):
 
 
 class VisitRecordFilter(filters.FilterSet):
-    visited_from = filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="gte")
-    visited_to = filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="lt")
+    visited_from = InstantFilter(field_name="visited_at", lookup_expr="gte")
+    visited_to = InstantFilter(field_name="visited_at", lookup_expr="lt")
 
     class Meta:
         model = VisitRecord
