@@ -156,7 +156,7 @@ def changes_query(request) -> tuple | None:
     from django.utils import timezone
     from django.utils.dateparse import parse_datetime
 
-    from .filtering import instant_utc
+    from .filtering import BAD_INSTANT, instant_utc
 
     raw_since = request.query_params.get("updated_since")
     raw_cursor = request.query_params.get("cursor")
@@ -168,18 +168,12 @@ def changes_query(request) -> tuple | None:
             since = parse_datetime(
                 raw_since.replace(" ", "+")
             )  # a "+" unescaped in a query string is a space
-        except ValueError:
+            if since is not None:
+                since = instant_utc(timezone.make_aware(since) if timezone.is_naive(since) else since)
+        except (DjangoValidationError, ValueError):
             since = None
         if since is None:
-            raise exceptions.ValidationError(
-                {"updated_since": [_("Give a date and time in ISO 8601, e.g. 2026-03-01T08:00:00+08:00.")]}
-            )
-        try:
-            since = instant_utc(timezone.make_aware(since) if timezone.is_naive(since) else since)
-        except (DjangoValidationError, OverflowError, ValueError):
-            raise exceptions.ValidationError(
-                {"updated_since": [_("Give a date and time in ISO 8601, e.g. 2026-03-01T08:00:00+08:00.")]}
-            ) from None
+            raise exceptions.ValidationError({"updated_since": [BAD_INSTANT]})
     cursor = None
     if raw_cursor:
         cursor = paging.cursor_decode(raw_cursor)

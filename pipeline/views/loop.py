@@ -488,17 +488,19 @@ def regression_new(request, pk):
 
 
 def _filtered_clients(request):
-    """The caller's clients, filtered by area and owner from the query string; also returns the filter form."""
+    """The caller's clients, filtered by area and owner from the query string; also returns the filter form, and
+    whether they are every active client of the network (headquarters unfiltered: the pages may read the
+    network's running totals)."""
     form = forms.LoopFilterForm(request.GET, user=request.user)
-    return form.filter(Client.objects.visible_to(request.user).active(), request.user), {"filters": form}
+    clients = form.filter(Client.objects.visible_to(request.user).active(), request.user)
+    return clients, {"filters": form}, request.user.is_hq and not form.narrowed
 
 
 @role_required(*LOOP_ROLES)
 def kanban(request):
-    clients, filters = _filtered_clients(request)
+    clients, filters, network = _filtered_clients(request)
     # Each column's count and its clients' expected monthly revenue, in one query (for headquarters unfiltered,
     # from the network's tally).
-    network = request.user.is_hq and not filters["filters"].narrowed
     totals = {}
     for stage, _furthest, _reason, n, revenue in loop_counts(clients, network=network):
         count, total = totals.get(stage, (0, 0))
@@ -574,7 +576,7 @@ def _day_start(day: date, *, days_after: int = 0) -> datetime | None:
 
 @role_required(*LOOP_ROLES)
 def funnel_page(request):
-    clients, filters = _filtered_clients(request)
+    clients, filters, network = _filtered_clients(request)
     # Without dates the funnel counts every client, whenever collected, as the dashboard's funnel does: the two
     # pages show the same numbers until somebody asks for a period.
     start = parse_date(request.GET.get("start") or "")
@@ -590,8 +592,7 @@ def funnel_page(request):
     if end and _day_start(end, days_after=1):
         clients = clients.filter(created_at__lt=_day_start(end, days_after=1))
     # Headquarters unfiltered see every active client of the network: the funnel may read the network's totals.
-    network = request.user.is_hq and not filters["filters"].narrowed and not start and not end
-    result = funnel(clients, network=network)
+    result = funnel(clients, network=network and not start and not end)
     widest = max([s.reached for s in result.steps] + [1])
     for step in result.steps:
         step.width = round(100 * step.reached / widest) if widest else 0
